@@ -1,0 +1,40 @@
+# One virtual environment in .venv holds everything; every target installs what it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The CPU build of torch 2.13.0 is installed first so that the torch extra needs nothing more.
+TORCH_PIN ?= torch==2.13.0
+
+.PHONY: install demo test test-full audit docs lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_PIN)"
+	$(BIN)/python -m pip install --quiet -e ".[all]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install  ## the main job on defaults: compress a point cloud, then a short audit
+	$(BIN)/unicomp demo
+
+test: install  ## unit tests, doctests and the quick tier of the paper audit
+	$(BIN)/python -m pytest
+
+test-full: install  ## the audit at the paper's scale (hours)
+	$(BIN)/python -m pytest paper_checks --full
+
+docs: install
+	$(BIN)/sphinx-build -W --keep-going -n -b html docs docs/_build/html
+
+lint: install
+	$(BIN)/ruff check unicomp tests paper_checks benchmarks
+	$(BIN)/mypy unicomp
+
+bench: install
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) docs/_build paper_checks/report .pytest_cache .hypothesis

@@ -1,0 +1,30 @@
+"""Shared pytest set-up: hypothesis profiles and mpmath hygiene."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, settings
+
+# CI=true loads a deterministic profile (same examples every run); locally the default profile explores.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=40,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev")
+
+
+@pytest.fixture(autouse=True)
+def _reset_mpmath() -> Iterator[None]:
+    """Every test starts and ends at mpmath's default precision, whatever it (or a failure) did."""
+    mpmath.mp.dps = 15
+    yield
+    mpmath.mp.dps = 15

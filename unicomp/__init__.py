@@ -1,0 +1,34 @@
+"""unicomp: the universal compression theory (arXiv:2510.00504) made runnable, checkable and usable.
+
+A permutation-invariant function of d objects depends on them only through their moments; matching the
+moments up to degree k on a weighted subset compresses the objects with a controlled error.
+
+Layers
+------
+unicomp.theory
+    Symbolic (sympy): moment identities, Taylor expansions, the theorems' bounds as calculators.
+unicomp.numerics
+    Float64, arbitrary precision (mpmath) and torch: bases, recombination, compression, networks, data.
+unicomp.verify
+    Hypothesis strategies, the compression invariants and one checker per paper claim.
+"""
+
+from unicomp.errors import ConvergenceError, InputError, PrecisionError, UnicompError
+from unicomp.numerics.basis import ChebyshevBasis, multi_indices, num_moments
+from unicomp.numerics.caratheodory import recombine
+from unicomp.numerics.result import Compression
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChebyshevBasis",
+    "Compression",
+    "ConvergenceError",
+    "InputError",
+    "PrecisionError",
+    "UnicompError",
+    "__version__",
+    "multi_indices",
+    "num_moments",
+    "recombine",
+]
