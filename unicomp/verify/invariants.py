@@ -1,0 +1,164 @@
+r"""The invariants every compression must satisfy, checked independently of the code that built it.
+
+:func:`check_compression` is the one helper used by ``tests/``, :mod:`unicomp.verify` and
+``paper_checks/`` alike (and by researchers testing their own compressors).  Given a
+:class:`~unicomp.numerics.result.Compression` and the input it came from it re-derives, without trusting
+anything the compression reports about itself:
+
+1. the kept set is a subset: sorted, unique, in-range integer indices;
+2. the new weights are finite and strictly positive, one per kept object;
+3. the support has at most :math:`N_{m,k} = \binom{m+k}{k}` objects (Tchakaloff);
+4. the total mass is kept;
+5. every moment of total degree :math:`\le k` is kept: both in the Chebyshev basis of the input's
+   bounding box and as raw monomials of the box-scaled coordinates :math:`u = (w - o)/h \in [-1,1]^m`,
+   each sum rounded exactly (``math.fsum``, or ``mpmath.fsum`` at the compression's precision);
+6. the residual the compression reports agrees with the one recomputed here.
+
+Why one tolerance serves both bases: :math:`u^j = \sum_i a_i T_i(u)` with :math:`a_i \ge 0` and
+:math:`\sum_i a_i = 1` (evaluate at :math:`u = 1`), and the same holds for tensor products, so each scaled
+monomial moment error is a convex combination of Chebyshev moment errors and cannot exceed the largest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+from numpy.typing import ArrayLike
+
+from unicomp.numerics.basis import monomial_features, num_moments
+from unicomp.numerics.result import Compression
+from unicomp.validation import as_points, as_weights
+
+__all__ = ["InvariantReport", "InvariantViolation", "check_compression"]
+
+
+class InvariantViolation(AssertionError):
+    """A compression broke one of its invariants (an ``AssertionError``, so pytest reports it as a failure)."""
+
+
+@dataclass(frozen=True)
+class InvariantReport:
+    """What :func:`check_compression` measured."""
+
+    size: int
+    max_size: int
+    mass_error: float
+    chebyshev_residual: float
+    monomial_residual: float
+    reported_residual: float
+    tolerance: float
+
+
+def _exact_sums(values: Any, precision: int | None) -> list[Any]:
+    cols = values.shape[1]
+    if precision is None:
+        return [math.fsum(values[:, j]) for j in range(cols)]
+    return [mpmath.fsum(values[:, j]) for j in range(cols)]
+
+
+def check_compression(
+    compression: Compression,
+    points: ArrayLike,
+    weights: ArrayLike | None = None,
+    *,
+    tol: float | None = None,
+) -> InvariantReport:
+    """Check a compression against the input it was made from; raise :class:`InvariantViolation` if not.
+
+    Parameters
+    ----------
+    compression : Compression
+        The result to check.
+    points : array_like, shape (N, m) or (N,)
+        The input objects.
+    weights : array_like, shape (N,), optional
+        The input weights (default all one).
+    tol : float, optional
+        Largest accepted relative moment error; default: the compression's own tolerance.  The
+        recomputed residual may differ from the reported one only by rounding, which is far below it.
+
+    Returns
+    -------
+    InvariantReport
+        The measured quantities, for logging.
+    """
+    pts = as_points(points)
+    w = as_weights(weights, pts.shape[0])
+    comp = compression
+    tolerance = comp.tolerance if tol is None else float(tol)
+    problems: list[str] = []
+
+    idx = np.asarray(comp.indices)
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise InvariantViolation(f"indices must be a 1-D integer array, got {idx.dtype} shape {idx.shape}")
+    if comp.n_input != pts.shape[0]:
+        problems.append(f"n_input {comp.n_input} != number of points {pts.shape[0]}")
+    if idx.size and (idx.min() < 0 or idx.max() >= pts.shape[0]):
+        problems.append(f"indices out of range [0, {pts.shape[0]})")
+    if np.any(np.diff(idx) <= 0):
+        problems.append("indices are not strictly increasing (duplicates or unsorted)")
+    cw = np.asarray(comp.weights, dtype=np.float64)
+    if cw.shape != idx.shape:
+        problems.append(f"weights shape {cw.shape} != indices shape {idx.shape}")
+    elif not (np.all(np.isfinite(cw)) and np.all(cw > 0)):
+        problems.append("weights must be finite and strictly positive")
+    elif np.any(w[idx] == 0):
+        problems.append("a zero-weight input point was kept")
+    m = pts.shape[1]
+    max_size = num_moments(m, comp.degree)
+    if idx.size > max_size:
+        problems.append(f"support {idx.size} exceeds N_(m,k) = {max_size}")
+    if problems:
+        raise InvariantViolation("; ".join(problems))
+
+    precision = comp.precision
+    ctx = mpmath.workdps(precision) if precision is not None else contextlib.nullcontext()
+    with ctx:
+        if precision is None:
+            kept_w: Any = cw
+            orig_pts: Any = pts
+            orig_w: Any = w
+        else:
+            conv = np.vectorize(lambda v: mpmath.mpf(float(v)), otypes=[object])
+            kept_w = comp.weights_mp if comp.weights_mp is not None else conv(cw)
+            orig_pts, orig_w = conv(pts), conv(w)
+        mass = _exact_sums(orig_w[:, None], precision)[0]
+        basis = comp.basis
+        if precision is not None:
+            basis = type(basis)(basis.degree, conv(basis.center), conv(basis.half_width))
+        cheb_ref = _exact_sums(orig_w[:, None] * basis(orig_pts), precision)
+        cheb_new = _exact_sums(kept_w[:, None] * basis(orig_pts[idx]), precision)
+        scaled = basis.scale(orig_pts)
+        mono_ref = _exact_sums(orig_w[:, None] * monomial_features(scaled, comp.degree), precision)
+        mono_new = _exact_sums(kept_w[:, None] * monomial_features(scaled[idx], comp.degree), precision)
+        cheb = max(float(abs(a - b) / mass) for a, b in zip(cheb_ref, cheb_new, strict=True))
+        mono = max(float(abs(a - b) / mass) for a, b in zip(mono_ref, mono_new, strict=True))
+        mass_err = float(abs(_exact_sums(kept_w[:, None], precision)[0] - mass) / mass)
+
+    if not mass_err <= tolerance:
+        problems.append(f"total mass changed by {mass_err:.3e} (relative) > tol {tolerance:.1e}")
+    if not cheb <= tolerance:
+        problems.append(f"Chebyshev moment residual {cheb:.3e} > tol {tolerance:.1e}")
+    if not mono <= tolerance:
+        problems.append(f"scaled monomial moment residual {mono:.3e} > tol {tolerance:.1e}")
+    # The reported residual was computed from partial sums; it can differ from the exact one only by
+    # rounding of those partial sums, bounded here by the tolerance itself.
+    if not abs(cheb - comp.residual) <= tolerance:
+        problems.append(f"reported residual {comp.residual:.3e} disagrees with recomputed {cheb:.3e}")
+    if problems:
+        raise InvariantViolation("; ".join(problems))
+    return InvariantReport(
+        size=int(idx.size),
+        max_size=max_size,
+        mass_error=mass_err,
+        chebyshev_residual=cheb,
+        monomial_residual=mono,
+        reported_residual=comp.residual,
+        tolerance=tolerance,
+    )
+
