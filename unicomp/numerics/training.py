@@ -102,9 +102,6 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
-#: Rows per forward pass when evaluating a whole data set (memory bound only; results do not depend on it).
-_EVAL_CHUNK = 16384
-
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Callback = Callable[[nn.Module], float]
 
@@ -195,6 +192,8 @@ class TrainConfig:
     loss : callable or None
         ``loss(pred, target) -> (B,)`` per-sample losses; ``None`` = squared error averaged over the
         non-batch dimensions.
+    eval_batch_size : int
+        Rows per forward pass when evaluating whole data sets (memory only; results do not depend on it).
     """
 
     optimizer: str = "sgd"
@@ -210,6 +209,7 @@ class TrainConfig:
     seed: int = 0
     eval_epochs: Sequence[int] | None = None
     loss: LossFn | None = None
+    eval_batch_size: int = 16384
 
     def __post_init__(self) -> None:
         if self.optimizer.lower() not in OPTIMIZERS:
@@ -218,6 +218,10 @@ class TrainConfig:
             raise InputError(f"lr must be a positive finite number, got {self.lr!r}")
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 0:
             raise InputError(f"epochs must be a non-negative integer, got {self.epochs!r}")
+        if isinstance(self.eval_batch_size, bool) or not isinstance(self.eval_batch_size, int) or (
+            self.eval_batch_size < 1
+        ):
+            raise InputError(f"eval_batch_size must be a positive integer, got {self.eval_batch_size!r}")
         for name in ("batch_size", "samples_per_epoch"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
@@ -338,8 +342,10 @@ class _Evaluator:
         probe: torch.Tensor | None,
         callbacks: Mapping[str, Callback],
         loss: LossFn,
+        chunk: int,
     ) -> None:
         self.data, self.test, self.probe, self.callbacks, self.loss = data, test, probe, callbacks, loss
+        self.chunk = chunk
         self.train: list[float] = []
         self.tests: list[float] = []
         self.outputs: list[NDArray[np.float64]] = []
@@ -347,8 +353,8 @@ class _Evaluator:
 
     def _dataset_loss(self, model: nn.Module, data: TrainData) -> float:
         total, mass = 0.0, 0.0
-        for i in range(0, len(data), _EVAL_CHUNK):
-            sl = slice(i, i + _EVAL_CHUNK)
+        for i in range(0, len(data), self.chunk):
+            sl = slice(i, i + self.chunk)
             losses = self.loss(model(data.inputs[sl]), data.targets[sl]).to(torch.float64)
             w = torch.ones_like(losses) if data.weights is None else data.weights[sl].to(torch.float64)
             total += float((w * losses).sum())
@@ -361,8 +367,8 @@ class _Evaluator:
         self.train.append(self._dataset_loss(model, self.data))
         self.tests.append(math.nan if self.test is None else self._dataset_loss(model, self.test))
         if self.probe is not None:
-            chunks = range(0, len(self.probe), _EVAL_CHUNK)
-            out = torch.cat([model(self.probe[i : i + _EVAL_CHUNK]) for i in chunks])
+            chunks = range(0, len(self.probe), self.chunk)
+            out = torch.cat([model(self.probe[i : i + self.chunk]) for i in chunks])
             self.outputs.append(out.detach().to("cpu", torch.float64).numpy())
         for key, fn in self.callbacks.items():
             self.metrics[key].append(float(fn(model)))
@@ -428,7 +434,7 @@ def train(
     test_d = None if test is None else test.to(device, dtype)
     probe_d = None if probe is None else _as_tensor(probe, "probe").to(device=device, dtype=dtype)
     loss_fn = config.loss if config.loss is not None else _mse
-    evaluator = _Evaluator(data_d, test_d, probe_d, callbacks or {}, loss_fn)
+    evaluator = _Evaluator(data_d, test_d, probe_d, callbacks or {}, loss_fn, config.eval_batch_size)
     weights_np = None if data.weights is None else data.weights.cpu().numpy().astype(np.float64)
     use_loss_weights = config.weighting == "loss" and data_d.weights is not None
 

@@ -1,0 +1,246 @@
+"""Tests of weighted two-layer networks: equivariance, the 1/c rule (Def. 5), export, dtype, rejection."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from unicomp import recombine
+from unicomp.errors import InputError
+from unicomp.numerics.networks import (
+    WeightedMLP,
+    apply_compression,
+    compress_mlp,
+    count_parameters,
+    neuron_objects,
+    random_subnetwork,
+)
+from unicomp.numerics.training import OPTIMIZERS, TrainConfig, TrainData, make_optimizer, paired_runs
+from unicomp.verify import check_compression
+
+HAVE_COMPRESS = importlib.util.find_spec("unicomp.numerics.compress") is not None
+
+
+def _net(
+    width: int = 12, *, n_in: int = 2, n_out: int = 1, seed: int = 0, dtype: torch.dtype = torch.float64
+) -> nn.Sequential:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(n_in, width), nn.Tanh(), nn.Linear(width, n_out)).to(dtype)
+
+
+def _layers(seq: nn.Module) -> tuple[nn.Linear, nn.Linear]:
+    """The two linear layers of a plain two-layer network (typed for mypy)."""
+    assert isinstance(seq, nn.Sequential)
+    hidden, output = seq[0], seq[2]
+    assert isinstance(hidden, nn.Linear) and isinstance(output, nn.Linear)
+    return hidden, output
+
+
+def _batch(n: int = 16, n_in: int = 2, seed: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, n_in, generator=gen, dtype=torch.float64) * 2 - 1
+    return x, torch.cos(2 * x[:, :1]) + x[:, 1:] ** 2
+
+
+def _steps(model: nn.Module, optimizer: str, steps: int = 3) -> None:
+    x, y = _batch()
+    opt = make_optimizer(optimizer, model.parameters(), 1e-2)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((model(x) - y) ** 2).mean().backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_optimizer_steps_commute_with_permuting_neurons(optimizer: str) -> None:
+    """Lemma 3 / App. C: training a permuted weighted network = permuting the trained one."""
+    c = np.random.default_rng(0).uniform(0.3, 3.0, 12)
+    net = WeightedMLP.from_plain(_net(), weights=c)
+    perm = np.random.default_rng(1).permutation(12)
+    permuted = WeightedMLP.from_plain(net, indices=perm, weights=c[perm])
+    _steps(net, optimizer)
+    _steps(permuted, optimizer)
+    rows = torch.as_tensor(perm)
+    # float64; only the order of the sum over neurons differs, so agreement to ~1e-12 (Adam/RMSprop divide
+    # by small second moments, which can amplify a last-bit difference a few hundred times).
+    pairs = [
+        (permuted.hidden.weight, net.hidden.weight[rows]),
+        (permuted.hidden.bias, net.hidden.bias[rows]),
+        (permuted.output.weight, net.output.weight[:, rows]),
+        (permuted.output.bias, net.output.bias),
+    ]
+    for a, b in pairs:
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_unit_weights_equal_the_plain_network_gradients_included() -> None:
+    plain = _net()
+    weighted = WeightedMLP.from_plain(plain)
+    x, y = _batch()
+    out_p, out_w = plain(x), weighted(x)
+    # multiplying by 1.0 and dividing by 1.0 is exact
+    torch.testing.assert_close(out_w, out_p, rtol=0, atol=0)
+    ((out_p - y) ** 2).mean().backward()
+    ((out_w - y) ** 2).mean().backward()
+    pairs = [(plain[0].weight, weighted.hidden.weight), (plain[0].bias, weighted.hidden.bias),
+             (plain[2].weight, weighted.output.weight), (plain[2].bias, weighted.output.bias)]
+    for p, q in pairs:
+        torch.testing.assert_close(q.grad, p.grad, rtol=0, atol=0)
+
+
+def test_gradients_are_the_per_neuron_terms() -> None:
+    """With the 1/c rule the gradient of neuron j is the original's per-neuron formula (MSE, tanh)."""
+    base = _net(5)
+    c = torch.tensor([0.5, 1.0, 2.0, 7.0, 30.0], dtype=torch.float64)
+    net = WeightedMLP.from_plain(base, weights=c.numpy())
+    x, y = _batch()
+    out = net(x)
+    ((out - y) ** 2).mean().backward()
+    hid, outl = _layers(base)
+    w, b, v = hid.weight.detach(), hid.bias.detach(), outl.weight.detach()[0]
+    z = x @ w.T + b
+    dl_dy = 2 * (out.detach()[:, 0] - y[:, 0]) / x.shape[0]
+    s = torch.tanh(z)
+    ds = 1 - s**2
+    grad_v = dl_dy @ s  # sum_b dL/dy_b sigma(z_bj)
+    grad_b = v * (dl_dy @ ds)
+    grad_w = v[:, None] * ((dl_dy[:, None] * ds).T @ x)
+    got = [net.output.weight.grad, net.hidden.bias.grad, net.hidden.weight.grad]
+    for g, want in zip(got, [grad_v[None, :], grad_b, grad_w], strict=True):
+        torch.testing.assert_close(g, want, rtol=1e-12, atol=1e-14)  # float64, a few roundings (c * q / c)
+
+
+def _duplicated(mult: list[int], optimizer: str, scale: bool = True) -> tuple[float, float]:
+    """Train a plain net whose neuron j appears mult[j] times and the weighted net with c_j = mult[j].
+
+    Returns the largest parameter gap between each copy and its weighted neuron, and the output gap.
+    """
+    base = _net(len(mult), seed=5)
+    rows = np.repeat(np.arange(len(mult)), mult)
+    plain = WeightedMLP.from_plain(base, indices=rows).to_plain()
+    weighted = WeightedMLP.from_plain(base, weights=np.asarray(mult, dtype=float), scale_gradients=scale)
+    x, y = _batch(32)
+    cfg = TrainConfig(optimizer=optimizer, lr=1e-2, epochs=4, batch_size=8, dtype="float64", device="cpu")
+    runs = paired_runs({"plain": plain, "weighted": weighted}, TrainData(x, y), cfg, probe=x)
+    w = runs.models["weighted"]
+    assert isinstance(w, WeightedMLP)
+    p_hidden, p_output = _layers(runs.models["plain"])
+    idx = torch.as_tensor(rows)
+    gaps = [
+        (p_hidden.weight - w.hidden.weight[idx]).abs().max(),
+        (p_hidden.bias - w.hidden.bias[idx]).abs().max(),
+        (p_output.weight - w.output.weight[:, idx]).abs().max(),
+    ]
+    return float(max(gaps).detach()), float(runs.gap("plain", "weighted")[-1])
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_weighted_neurons_follow_duplicated_neurons_exactly(optimizer: str) -> None:
+    """Def. 5: a neuron of weight c_j = n moves exactly like each of n identical copies in the original."""
+    param_gap, output_gap = _duplicated([1, 2, 3, 4], optimizer)
+    # float64; copies and weighted neuron differ by rounding of c * q / c only
+    assert param_gap < 1e-10
+    assert output_gap < 1e-10
+
+
+def test_without_the_rule_sgd_leaves_the_original_dynamics() -> None:
+    """Negative control: without 1/c scaling SGD moves neuron j c_j times too far."""
+    param_gap, _ = _duplicated([1, 2, 3, 4], "sgd", scale=False)
+    assert param_gap > 1e-4  # lr 1e-2, 16 steps: an O(1e-3) drift, far above rounding
+
+
+def test_to_plain_is_smaller_and_computes_the_same_function() -> None:
+    net = _net(50, dtype=torch.float32)
+    sub = WeightedMLP.from_plain(net, indices=[1, 7, 20], weights=[10.0, 25.0, 15.0])
+    plain = sub.to_plain()
+    assert isinstance(plain, nn.Sequential) and plain[0].out_features == 3
+    x = _batch()[0].float()
+    torch.testing.assert_close(plain(x), sub(x), rtol=1e-6, atol=1e-6)  # float32: c v_j rounded once
+    assert count_parameters(plain) == 3 * 2 + 3 + 3 + 1 < count_parameters(net)
+    assert all(p.dtype == torch.float32 for p in plain.parameters())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_dtype_and_device_preserved_and_input_untouched(dtype: torch.dtype) -> None:
+    net = _net(20, dtype=dtype)
+    before = copy.deepcopy(net.state_dict())
+    sub = random_subnetwork(net, 5, seed=2)
+    assert sub.width == 5 and torch.all(sub.weights == 1)
+    assert all(p.dtype == dtype and p.device == net[0].weight.device for p in sub.parameters())
+    assert sub.weights.dtype == dtype
+    after = net.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    kept = [int(np.flatnonzero((net[0].weight == row).all(dim=1))[0]) for row in sub.hidden.weight]
+    assert len(set(kept)) == 5  # a genuine subset of the original neurons, copied exactly
+
+
+def test_neuron_objects_layout() -> None:
+    net = _net(6, n_in=3, n_out=2)
+    obj = neuron_objects(net)
+    assert obj.shape == (6, 2 + 3 + 1) and obj.dtype == np.float64
+    hid, outl = _layers(net)
+    np.testing.assert_array_equal(obj[:, :2], outl.weight.detach().numpy().T)
+    np.testing.assert_array_equal(obj[:, 2:5], hid.weight.detach().numpy())
+    np.testing.assert_array_equal(obj[:, 5], hid.bias.detach().numpy())
+
+
+def test_apply_compression_from_recombination() -> None:
+    """A Tchakaloff reduction of the neurons gives a weighted network whose weighted moments match."""
+    net = _net(300, dtype=torch.float32)
+    objects = neuron_objects(net)
+    comp = recombine(objects, degree=2)
+    check_compression(comp, objects)
+    sub = apply_compression(net, comp)
+    assert sub.width == comp.size <= 15 and sub.compression is comp
+    assert sub.weights.dtype == torch.float32
+    # first moments of the kept neurons equal the originals' (degree >= 1 is matched); float32 parameters
+    kept = neuron_objects(sub)
+    np.testing.assert_allclose(comp.weights @ kept, objects.sum(axis=0), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.skipif(not HAVE_COMPRESS, reason="unicomp.numerics.compress not available yet")
+def test_compress_mlp_to_a_target_width() -> None:
+    net = _net(400)
+    sub = compress_mlp(net, degree=2, width=60, seed=0)
+    assert sub.width == 60 and sub.compression is not None
+    check_compression(sub.compression, neuron_objects(net))
+    x = _batch(64)[0]
+    # tanh neurons in a bounded box, degree 2: the output gap is a small fraction of the output's spread
+    rel = float((sub(x) - net(x)).norm() / (net(x) - net(x).mean()).norm())
+    assert rel < 0.1
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1)),
+        nn.Linear(2, 3),
+        nn.Sequential(nn.Linear(2, 4), nn.Softmax(dim=1), nn.Linear(4, 1)),
+        nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(4, 1)),
+        nn.Sequential(nn.Conv1d(1, 4, 3), nn.ReLU(), nn.Linear(4, 1)),
+        "not a model",
+    ],
+)
+def test_unsupported_models_are_rejected(model: object) -> None:
+    with pytest.raises(InputError, match=r"supported|do not fit"):
+        random_subnetwork(model, 2)  # type: ignore[arg-type]
+
+
+def test_bad_arguments_are_rejected() -> None:
+    net = _net(6)
+    with pytest.raises(InputError, match="indices"):
+        WeightedMLP.from_plain(net, indices=[0, 6])
+    with pytest.raises(InputError, match="weights"):
+        WeightedMLP.from_plain(net, indices=[0, 1], weights=[1.0, -1.0])
+    with pytest.raises(InputError, match="size"):
+        random_subnetwork(net, 7)
+    with pytest.raises(InputError, match="below the number"):
+        compress_mlp(net, degree=1, width=6)
+    comp = recombine(np.random.default_rng(0).random((20, 4)), degree=1)
+    with pytest.raises(InputError, match="compression"):
+        apply_compression(net, comp)
