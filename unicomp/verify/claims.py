@@ -1,0 +1,365 @@
+r"""Claim checkers: turn measurements into verdicts with intervals derived from the data.
+
+The paper's quantitative claims come in a few shapes, each with one checker here:
+
+* **rates and exponents** -- a straight-line fit (:func:`fit_line`, :func:`fit_loglog`) with a bootstrap
+  confidence interval, compared with a bound (:func:`compare_slope`: the measured slope is at least as
+  steep as the bound's) or with a reported value (:func:`compare_value`);
+* **vanishing error** -- the error falls with :math:`d` at the theorem's size (:func:`vanishing_error`);
+* **dynamics unchanged** -- a compressed trajectory stays closer to the original than a same-size naive
+  baseline does (:func:`trajectory_gap`).
+
+Each checker returns a verdict (``"holds"``, ``"holds with caveat"``, ``"fails"``) and a sentence of
+evidence with the numbers, ready for :class:`~unicomp.verify.registry.Finding`.
+
+Notes
+-----
+Intervals.  With replicates (``y`` of shape ``(n, s)``: ``s`` seeds at each of ``n`` abscissae) the fit
+is to the per-abscissa mean and the bootstrap resamples the replicates at every abscissa independently
+(a stratified bootstrap).  Without replicates it resamples the residuals of the least-squares line.  The
+percentile interval of the resampled slopes at level :math:`1-\alpha` is reported.
+
+Verdict rule of :func:`compare_slope` for a claim "slope :math:`\ge b`" with tolerance :math:`\tau`:
+
+.. math::
+
+    \hat s \ge b - \tau \Rightarrow \text{holds}, \qquad
+    \hat s < b - \tau \le s_{hi} \Rightarrow \text{holds with caveat}, \qquad
+    s_{hi} < b - \tau \Rightarrow \text{fails},
+
+and symmetrically for "slope :math:`\le b`".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from unicomp.errors import InputError
+
+__all__ = [
+    "LineFit",
+    "combine",
+    "compare_slope",
+    "compare_value",
+    "fit_line",
+    "fit_loglog",
+    "mean_slope",
+    "trajectory_gap",
+    "vanishing_error",
+]
+
+Outcome = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class LineFit:
+    r"""A least-squares line :math:`y = a + s x` with a bootstrap interval for the slope.
+
+    Attributes
+    ----------
+    slope, intercept : float
+        Point estimates.
+    low, high : float
+        Bootstrap percentile interval of the slope.
+    level : float
+        Confidence level of the interval.
+    n_boot : int
+        Number of bootstrap resamples.
+    """
+
+    slope: float
+    intercept: float
+    low: float
+    high: float
+    level: float
+    n_boot: int
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width."""
+        return 0.5 * (self.high - self.low)
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain numbers for a report."""
+        return {"slope": self.slope, "intercept": self.intercept, "ci_low": self.low, "ci_high": self.high,
+                "level": self.level}
+
+    def __str__(self) -> str:
+        return f"{self.slope:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def _lstsq(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float]:
+    design = np.column_stack([np.ones_like(x), x])
+    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(coef[1]), float(coef[0])
+
+
+def fit_line(
+    x: ArrayLike, y: ArrayLike, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> LineFit:
+    """Fit a line to ``y`` against ``x`` with a bootstrap interval for the slope.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Abscissae, at least two distinct values.
+    y : array_like, shape (n,) or (n, s)
+        Ordinates; with a second axis, ``s`` replicates (seeds) per abscissa.
+    n_boot : int
+        Bootstrap resamples.
+    level : float
+        Confidence level of the interval, in (0, 1).
+    seed : int
+        Seed of the resampling.
+
+    Returns
+    -------
+    LineFit
+
+    Examples
+    --------
+    >>> fit = fit_line([0, 1, 2, 3], [1.0, 3.1, 4.9, 7.0])
+    >>> round(fit.slope, 2), fit.low <= fit.slope <= fit.high
+    (1.98, True)
+    """
+    xs = np.asarray(x, dtype=np.float64).reshape(-1)
+    ys = np.asarray(y, dtype=np.float64)
+    if ys.ndim == 1:
+        ys = ys[:, None]
+    if ys.ndim != 2 or ys.shape[0] != xs.shape[0]:
+        raise InputError(f"y must have shape ({xs.shape[0]},) or ({xs.shape[0]}, s), got {np.shape(y)}")
+    if np.unique(xs).size < 2:
+        raise InputError("x needs at least two distinct values to fit a line")
+    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))):
+        raise InputError("x and y must be finite")
+    if not 0 < level < 1:
+        raise InputError(f"level must lie in (0, 1), got {level}")
+    rng = np.random.default_rng(seed)
+    slope, intercept = _lstsq(xs, ys.mean(axis=1))
+    n, s = ys.shape
+    if s > 1:
+        picks = rng.integers(0, s, size=(n_boot, n, s))
+        means = np.take_along_axis(np.broadcast_to(ys, (n_boot, n, s)), picks, axis=2).mean(axis=2)
+    else:
+        resid = ys[:, 0] - (intercept + slope * xs)
+        means = intercept + slope * xs + resid[rng.integers(0, n, size=(n_boot, n))]
+    xc = xs - xs.mean()
+    slopes = (means - means.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
+    alpha = 1.0 - level
+    low, high = np.quantile(slopes, [alpha / 2, 1 - alpha / 2])
+    return LineFit(slope, intercept, float(min(low, slope)), float(max(high, slope)), level, n_boot)
+
+
+def fit_loglog(x: ArrayLike, y: ArrayLike, **kwargs: float) -> LineFit:
+    """:func:`fit_line` of ``log y`` against ``log x`` (natural logs); ``x`` and ``y`` must be positive.
+
+    >>> round(fit_loglog([1, 2, 4, 8], [3.0, 0.75, 0.1875, 0.046875]).slope, 6)
+    -2.0
+    """
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if np.any(xs <= 0) or np.any(ys <= 0):
+        raise InputError("fit_loglog needs positive x and y")
+    return fit_line(np.log(xs), np.log(ys), **kwargs)  # type: ignore[arg-type]
+
+
+def mean_slope(
+    curves: Sequence[tuple[ArrayLike, ArrayLike]], *, log: bool = True, n_boot: int = 2000,
+    level: float = 0.95, seed: int = 0,
+) -> LineFit:
+    """Mean of per-curve least-squares slopes, with a bootstrap interval over the curves.
+
+    For replicate curves that share their abscissae up to a per-curve factor (one random shape per
+    seed, swept over a scale): each curve gets its own intercept, so the spread of the prefactors
+    between seeds does not leak into the slope's interval.
+
+    Parameters
+    ----------
+    curves : sequence of (x, y)
+        One pair of 1-D arrays per replicate (lengths may differ, at least two distinct x each).
+    log : bool
+        Fit ``log y`` against ``log x`` (default) or ``y`` against ``x``.
+    n_boot, level, seed
+        As in :func:`fit_line`.
+
+    >>> x = np.array([1.0, 2.0, 4.0])
+    >>> round(mean_slope([(x, 3 * x**2), (x, 5 * x**2.2)]).slope, 6)
+    2.1
+    """
+    slopes, intercepts = [], []
+    for x, y in curves:
+        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if log:
+            if np.any(xs <= 0) or np.any(ys <= 0):
+                raise InputError("mean_slope with log=True needs positive x and y")
+            xs, ys = np.log(xs), np.log(ys)
+        if np.unique(xs).size < 2:
+            raise InputError("every curve needs at least two distinct x values")
+        s, a = _lstsq(xs, ys)
+        slopes.append(s)
+        intercepts.append(a)
+    if not slopes:
+        raise InputError("mean_slope needs at least one curve")
+    arr = np.asarray(slopes)
+    rng = np.random.default_rng(seed)
+    boots = arr[rng.integers(0, arr.size, size=(n_boot, arr.size))].mean(axis=1)
+    alpha = 1.0 - level
+    low, high = np.quantile(boots, [alpha / 2, 1 - alpha / 2])
+    mean = float(arr.mean())
+    low, high = float(min(low, mean)), float(max(high, mean))
+    return LineFit(mean, float(np.mean(intercepts)), low, high, level, n_boot)
+
+
+def compare_slope(
+    fit: LineFit,
+    bound: float,
+    *,
+    direction: Literal["at_least", "at_most"],
+    tol: float = 0.0,
+    what: str = "slope",
+) -> Outcome:
+    """Verdict for "the measured slope is at least (or at most) ``bound``", allowing ``tol``.
+
+    Parameters
+    ----------
+    fit : LineFit
+        The measured slope with its interval.
+    bound : float
+        The claimed bound.
+    direction : {"at_least", "at_most"}
+        Which side of the bound the slope must be on.
+    tol : float
+        Stated allowance (e.g. for pre-asymptotic curvature); the caller documents where it comes from.
+    what : str
+        Name of the slope, for the evidence sentence.
+
+    Returns
+    -------
+    (verdict, evidence)
+
+    Examples
+    --------
+    >>> fit = LineFit(2.9, 0.0, 2.7, 3.1, 0.95, 100)
+    >>> compare_slope(fit, 3.0, direction="at_least")[0]
+    'holds with caveat'
+    >>> compare_slope(fit, 3.0, direction="at_least", tol=0.2)[0]
+    'holds'
+    """
+    if direction not in ("at_least", "at_most"):
+        raise InputError(f"direction must be 'at_least' or 'at_most', got {direction!r}")
+    sign = 1.0 if direction == "at_least" else -1.0
+    target = bound - sign * tol
+    rel = ">=" if sign > 0 else "<="
+    text = f"{what} {fit} ({fit.level:.0%} bootstrap) vs required {rel} {bound:.3f} (tolerance {tol:.3f})"
+    if sign * (fit.slope - target) >= 0:
+        return "holds", text
+    best = fit.high if sign > 0 else fit.low
+    if sign * (best - target) >= 0:
+        return "holds with caveat", text + "; the estimate misses the bound but the interval reaches it"
+    return "fails", text + "; the whole interval misses the bound"
+
+
+def compare_value(fit: LineFit, reference: float, *, tol: float = 0.0, what: str = "exponent") -> Outcome:
+    """Verdict for "the measured slope equals the reported ``reference``" within the interval and ``tol``.
+
+    ``holds`` if the reference lies in the interval widened by ``tol``; ``holds with caveat`` if it lies
+    within twice that; ``fails`` otherwise.
+
+    >>> compare_value(LineFit(1.5, 0.0, 1.4, 1.6, 0.95, 100), 1.55)[0]
+    'holds'
+    """
+    text = f"{what} {fit} vs reported {reference:.3f} (tolerance {tol:.3f})"
+    lo, hi = fit.low - tol, fit.high + tol
+    if lo <= reference <= hi:
+        return "holds", text
+    widen = hi - lo
+    if lo - widen / 2 <= reference <= hi + widen / 2:
+        return "holds with caveat", text + "; the reference lies just outside the interval"
+    return "fails", text + "; the reference lies outside the interval"
+
+
+def vanishing_error(sizes: ArrayLike, errors: ArrayLike, *, seed: int = 0, what: str = "error") -> tuple[
+    str, str, LineFit
+]:
+    """Verdict for "the error falls as ``sizes`` grow": the log-log slope is negative.
+
+    ``errors`` has shape (n,) or (n, s) (replicates).  ``holds`` if the whole interval is below zero,
+    ``holds with caveat`` if only the estimate is, ``fails`` otherwise.
+
+    >>> verdict, _, fit = vanishing_error([100, 200, 400, 800], [1e-3, 2.6e-4, 6e-5, 1.6e-5])
+    >>> verdict, round(fit.slope)
+    ('holds', -2)
+    """
+    fit = fit_loglog(sizes, errors, seed=seed)
+    text = f"log-log slope of the {what} {fit}"
+    if fit.high < 0:
+        return "holds", text + " is negative", fit
+    if fit.slope < 0:
+        return "holds with caveat", text + ": negative estimate, interval reaches 0", fit
+    return "fails", text + " is not negative", fit
+
+
+def trajectory_gap(
+    reference: ArrayLike, compressed: ArrayLike, naive: ArrayLike | None = None
+) -> dict[str, float]:
+    r"""Gaps between a compressed (and a naive) trajectory and the reference, step by step.
+
+    Parameters
+    ----------
+    reference, compressed, naive : array_like, shape (T,) or (T, q)
+        A readout along training (losses, outputs) at the same steps.
+
+    Returns
+    -------
+    dict
+        ``max_gap`` :math:`\max_t |c_t - r_t|`, ``rel_gap`` (divided by :math:`\max_t |r_t|`),
+        ``final_gap``, and the same for ``naive`` when given (``naive_max_gap`` ...), plus ``ratio``
+        = naive max gap / compressed max gap.
+
+    >>> g = trajectory_gap([1.0, 0.5, 0.25], [1.0, 0.51, 0.26], [1.0, 0.7, 0.5])
+    >>> round(g["max_gap"], 3), round(g["ratio"], 1)
+    (0.01, 25.0)
+    """
+    ref = np.asarray(reference, dtype=np.float64)
+    out: dict[str, float] = {}
+    scale = float(np.max(np.abs(ref))) or 1.0
+    for name, traj in (("", compressed), ("naive_", naive)):
+        if traj is None:
+            continue
+        arr = np.asarray(traj, dtype=np.float64)
+        if arr.shape != ref.shape:
+            raise InputError(f"{name or 'compressed '}trajectory shape {arr.shape} != reference {ref.shape}")
+        gap = np.abs(arr - ref).reshape(ref.shape[0], -1).max(axis=1)
+        out[f"{name}max_gap"] = float(gap.max())
+        out[f"{name}rel_gap"] = float(gap.max() / scale)
+        out[f"{name}final_gap"] = float(gap[-1])
+    if naive is not None:
+        out["ratio"] = out["naive_max_gap"] / out["max_gap"] if out["max_gap"] > 0 else float("inf")
+    return out
+
+
+def combine(outcomes: Sequence[Outcome], *, show: int = 3) -> tuple[str, str | None, str]:
+    """One verdict from several sub-checks: any ``fails`` fails, else any caveat gives a caveat.
+
+    Returns ``(verdict, caveat, evidence)``; the evidence quotes the failing (or caveated) sub-checks,
+    or the first ``show`` of them when all hold, and counts how many hold outright.
+
+    >>> combine([("holds", "a"), ("holds with caveat", "b")])
+    ('holds with caveat', '1 of 2 sub-checks only within their interval', 'b (1/2 sub-checks hold outright)')
+    """
+    if not outcomes:
+        raise InputError("combine needs at least one outcome")
+    failed = [t for v, t in outcomes if v == "fails"]
+    caveats = [t for v, t in outcomes if v == "holds with caveat"]
+    held = sum(v == "holds" for v, _ in outcomes)
+    tail = f" ({held}/{len(outcomes)} sub-checks hold outright)"
+    if failed:
+        return "fails", None, "; ".join(failed) + tail
+    if caveats:
+        note = f"{len(caveats)} of {len(outcomes)} sub-checks only within their interval"
+        return "holds with caveat", note, "; ".join(caveats) + tail
+    return "holds", None, "; ".join(t for _, t in outcomes[:show]) + tail
