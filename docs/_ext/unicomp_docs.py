@@ -1,0 +1,96 @@
+"""Sphinx extension of the unicomp docs: symbolic output computed at build time, and the audit report.
+
+``unicomp-symbolic`` directive
+    Runs its body (Python) in a fresh namespace and renders the variable ``show`` as display math with
+    :func:`sympy.latex`.  ``show`` may be a sympy object, a string of LaTeX, a ``(lhs, rhs)`` pair, a
+    :class:`sympy.Eq`, or a list of those (one equation each).  The code is shown above its output unless
+    ``:hide-code:`` is given.  Any exception fails the build, so a page can never show stale output.
+
+Audit report
+    On ``builder-inited`` the report written by ``pytest paper_checks`` (``paper_checks/report/report.md``
+    and the files beside it) is copied to ``docs/_generated/audit/``; when there is no report, a short
+    note saying so is written instead.  ``docs/audit.md`` includes whichever is there.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import sympy
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+__all__ = ["SymbolicDirective", "setup"]
+
+_NO_REPORT = """\
+```{note}
+No audit report existed when this copy of the documentation was built, so none is shown here.
+Run `pytest paper_checks` (or `make test`) and rebuild the documentation to include it.
+```
+"""
+
+
+def _latex(value: Any) -> str:
+    return value if isinstance(value, str) else sympy.latex(value)
+
+
+def _equation(item: Any) -> str:
+    if isinstance(item, sympy.Equality):
+        return f"{_latex(item.lhs)} = {_latex(item.rhs)}"
+    if isinstance(item, tuple) and len(item) == 2:
+        return f"{_latex(item[0])} = {_latex(item[1])}"
+    return _latex(item)
+
+
+class SymbolicDirective(SphinxDirective):
+    """Execute a code block at build time and display its ``show`` value as LaTeX."""
+
+    has_content = True
+    option_spec = {"hide-code": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        code = "\n".join(self.content)
+        namespace: dict[str, Any] = {"__name__": f"unicomp_docs_{self.env.docname}"}
+        try:
+            exec(compile(code, f"<{self.env.docname}:{self.lineno}>", "exec"), namespace)
+        except Exception as exc:  # report any failure as a build error at this line
+            raise self.error(f"unicomp-symbolic: the code raised {type(exc).__name__}: {exc}") from exc
+        if "show" not in namespace:
+            raise self.error("unicomp-symbolic: the code must assign the variable 'show'")
+        show = namespace["show"]
+        items = show if isinstance(show, list) else [show]
+        out: list[nodes.Node] = []
+        if "hide-code" not in self.options:
+            literal = nodes.literal_block(code, code, language="python")
+            out.append(literal)
+        for item in items:
+            latex = _equation(item)
+            block = nodes.math_block(latex, latex, nowrap=False, number=None)
+            block["docname"] = self.env.docname
+            out.append(block)
+        container = nodes.container(classes=["unicomp-symbolic"])
+        container.extend(out)
+        return [container]
+
+
+def _prepare_audit_report(app: Sphinx) -> None:
+    source = Path(app.srcdir).parent / "paper_checks" / "report"
+    target = Path(app.srcdir) / "_generated" / "audit"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    if (source / "report.md").is_file():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    else:
+        (target / "report.md").write_text(_NO_REPORT, encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directive and the audit-report hook."""
+    app.add_directive("unicomp-symbolic", SymbolicDirective)
+    app.connect("builder-inited", _prepare_audit_report)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
