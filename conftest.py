@@ -19,7 +19,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev")
+settings.register_profile("thorough", deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+# HYPOTHESIS_PROFILE=thorough explores more examples on demand.
+_default = "ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "dev"
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
 
 
 @pytest.fixture(autouse=True)

@@ -69,7 +69,8 @@ def as_weights(weights: ArrayLike | None, n: int, name: str = "weights") -> NDAr
     if arr.shape != (n,):
         raise InputError(f"{name} must have shape ({n},) to match the points, got {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise InputError(f"{name} must be finite; entry {int(np.argmin(np.isfinite(arr)))} is {arr[~np.isfinite(arr)][0]}")
+        i = int(np.argmin(np.isfinite(arr)))
+        raise InputError(f"{name} must be finite; entry {i} is {arr[i]}")
     if np.any(arr < 0):
         i = int(np.argmax(arr < 0))
         raise InputError(f"{name} must be non-negative; entry {i} is {arr[i]}")

@@ -1,13 +1,12 @@
 """Numeric layer: stable bases, Caratheodory recombination, compressions, in float64, mpmath and torch."""
 
 from unicomp.numerics.basis import ChebyshevBasis, monomial_features, multi_indices, num_moments
-from unicomp.numerics.caratheodory import caratheodory, moment_residual, recombine
+from unicomp.numerics.caratheodory import moment_residual, recombine
 from unicomp.numerics.result import Compression
 
 __all__ = [
     "ChebyshevBasis",
     "Compression",
-    "caratheodory",
     "moment_residual",
     "monomial_features",
     "multi_indices",

@@ -52,6 +52,9 @@ class Backend(Protocol):
     def column_sums(self, values: NDArray[Any]) -> list[Any]:
         """Accurately rounded sums of each column of a 2-D array."""
 
+    def null_residual_tolerance(self, rows: int) -> float:
+        """Largest accepted ``max|A^T v| / (max|A| max|v|)`` for a kernel vector of a ``rows``-row matrix."""
+
     def to_float(self, values: NDArray[Any]) -> NDArray[np.float64]:
         """Round to float64."""
 
@@ -82,6 +85,11 @@ class Float64Backend:
 
     def column_sums(self, values: NDArray[Any]) -> list[float]:
         return [math.fsum(values[:, j]) for j in range(values.shape[1])]
+
+    def null_residual_tolerance(self, rows: int) -> float:
+        # A freshly computed SVD kernel vector has |A^T v| of order eps * rows * |A| |v|; a thousandfold
+        # growth from the rank-one updates is tolerated before refactorising.
+        return 1000.0 * rows * float(np.finfo(np.float64).eps)
 
     def to_float(self, values: NDArray[Any]) -> NDArray[np.float64]:
         return np.asarray(values, dtype=np.float64)
@@ -150,6 +158,10 @@ class MPMathBackend:
 
     def column_sums(self, values: NDArray[Any]) -> list[Any]:
         return [mpmath.fsum(values[:, j]) for j in range(values.shape[1])]
+
+    def null_residual_tolerance(self, rows: int) -> float:
+        # Same rule as in float64 with the working epsilon 10^-digits.
+        return 1000.0 * rows * 10.0 ** (-(self.digits or 0))
 
     def to_float(self, values: NDArray[Any]) -> NDArray[np.float64]:
         return np.array([float(v) for v in np.ravel(values)], dtype=np.float64).reshape(np.shape(values))

@@ -85,7 +85,7 @@ def _multi_indices_cached(m: int, k: int) -> NDArray[np.int64]:
     def compositions(total: int, parts: int) -> list[tuple[int, ...]]:
         if parts == 1:
             return [(total,)]
-        out = []
+        out: list[tuple[int, ...]] = []
         for first in range(total, -1, -1):
             out.extend((first, *rest) for rest in compositions(total - first, parts - 1))
         return out
@@ -159,14 +159,30 @@ def _powers(x: NDArray[Any], k: int) -> NDArray[Any]:
 
 
 def _chebyshev(x: NDArray[Any], k: int) -> NDArray[Any]:
-    """Columns T_0(x) .. T_k(x) by the three-term recurrence (float or object arrays)."""
-    cols = [np.ones_like(x)]
+    """Columns T_0(x) .. T_k(x), shape (len(x), k + 1), by the three-term recurrence.
+
+    Works for float arrays and for object arrays of :class:`mpmath.mpf`.
+    """
+    table = np.empty((k + 1, x.shape[0]), dtype=x.dtype)
+    table[0] = 1
     if k >= 1:
-        cols.append(x.copy())
+        table[1] = x
     two_x = x + x
-    for _ in range(2, k + 1):
-        cols.append(two_x * cols[-1] - cols[-2])
-    return np.stack(cols, axis=1)
+    for j in range(2, k + 1):
+        table[j] = two_x * table[j - 1] - table[j - 2]
+    return table.T
+
+
+@lru_cache(maxsize=256)
+def _split_last(m: int, k: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For each exponent of ``multi_indices(m, k)``: the row of its first m-1 entries in
+    ``multi_indices(m-1, k)`` and its last entry."""
+    exps = multi_indices(m, k)
+    if m == 1:
+        return np.zeros(exps.shape[0], dtype=np.int64), exps[:, 0].copy()
+    lookup = {tuple(row): i for i, row in enumerate(multi_indices(m - 1, k).tolist())}
+    head = np.array([lookup[tuple(row)] for row in exps[:, :-1].tolist()], dtype=np.int64)
+    return head, exps[:, -1].copy()
 
 
 @dataclass(frozen=True)
@@ -204,11 +220,14 @@ class ChebyshevBasis:
 
     @classmethod
     def fit(cls, points: NDArray[Any], degree: int) -> ChebyshevBasis:
-        """The basis on the bounding box of ``points`` (shape (N, m)); a flat side gets half-width 1."""
+        """The basis on the bounding box of ``points`` (shape (N, m)); a flat side gets half-width 1.
+
+        Halves are taken before adding so that boxes as wide as the float64 range do not overflow.
+        """
         lo = points.min(axis=0)
         hi = points.max(axis=0)
-        center = (lo + hi) / 2
-        half = (hi - lo) / 2
+        center = lo / 2 + hi / 2
+        half = hi / 2 - lo / 2
         half = np.where(half > 0, half, np.ones_like(half))
         return cls(degree=int(degree), center=center, half_width=half)
 
@@ -233,9 +252,46 @@ class ChebyshevBasis:
 
     def __call__(self, points: NDArray[Any]) -> NDArray[Any]:
         """Features of ``points`` (shape (N, m)), shape (N, size); keeps float or mpf object dtype."""
+        return _tensor_features(self.scale(points), self.degree)
+
+    def group_sums(self, points: NDArray[Any], weights: NDArray[Any], group_size: int) -> NDArray[Any]:
+        r"""Weighted feature sums of consecutive groups of ``group_size`` rows (the last may be shorter).
+
+        Returns
+        -------
+        ndarray, shape (ceil(N / group_size), size)
+            Row :math:`g` is :math:`\sum_{i \in g} c_i \Phi(w_i)`.
+
+        Notes
+        -----
+        Never forms the :math:`N \times N_{m,k}` feature matrix: with :math:`H` the features of the first
+        :math:`m-1` coordinates (degree :math:`\le k`) and :math:`T` the Chebyshev table of the last
+        coordinate, each group's sums are the entries :math:`|e'| + j \le k` of the small matrix product
+        :math:`H_g^\top \operatorname{diag}(c_g) T_g`, computed for all groups in one batched ``matmul``.
+        """
         u = self.scale(points)
-        exps = self.exponents
-        out = _chebyshev(u[:, 0], self.degree)[:, exps[:, 0]]
-        for a in range(1, self.dim):
-            out = out * _chebyshev(u[:, a], self.degree)[:, exps[:, a]]
-        return out
+        count, m = u.shape
+        groups = -(-count // group_size)
+        pad = groups * group_size - count
+        last = _chebyshev(u[:, -1], self.degree) * weights[:, None]
+        if m == 1:
+            head = np.ones((count, 1), dtype=last.dtype)
+        else:
+            head = _tensor_features(u[:, :-1], self.degree)
+        if pad:
+            last = np.concatenate([last, np.zeros((pad, last.shape[1]), dtype=last.dtype)])
+            head = np.concatenate([head, np.zeros((pad, head.shape[1]), dtype=head.dtype)])
+        last = last.reshape(groups, group_size, -1)
+        head = head.reshape(groups, group_size, -1)
+        products = np.matmul(head.transpose(0, 2, 1), last)
+        head_idx, last_idx = _split_last(m, self.degree)
+        return products[:, head_idx, last_idx]
+
+
+def _tensor_features(u: NDArray[Any], k: int) -> NDArray[Any]:
+    """Tensor-Chebyshev features of already scaled coordinates ``u`` (shape (N, m))."""
+    exps = multi_indices(u.shape[1], k)
+    out = _chebyshev(u[:, 0], k)[:, exps[:, 0]]
+    for a in range(1, u.shape[1]):
+        out *= _chebyshev(u[:, a], k)[:, exps[:, a]]
+    return out

@@ -25,7 +25,7 @@ null vectors supported on the surviving points: one factorisation, :math:`O(M^2 
 *Tree recombination* (:func:`recombine`; Litterer & Lyons 2012, Tchernychova 2016, Maalouf et al. 2019).
 Split the :math:`M` points into :math:`2n` groups, replace each group by its barycentre with the group's
 mass, reduce those :math:`2n` barycentres to at most :math:`n` by elimination, and keep only the points of
-the surviving groups (their weights scaled by the group's factor).  Each round halves the points at a
+the surviving groups (each group's new mass shared in proportion to the old weights).  Each round halves the points at a
 cost of :math:`O(M n + n^3)`, so the total is :math:`O(N n + n^3 \log(N/n))`.
 
 For large :math:`N` the first round works on streamed chunks: features are evaluated ``chunk_size`` rows at
@@ -41,6 +41,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import mpmath
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -84,30 +85,54 @@ def caratheodory(matrix: NDArray[Any], weights: NDArray[Any], backend: Backend) 
     items go.  Because the constant polynomial is a feature, every kernel vector sums to zero and has a
     positive entry (after a sign flip).
     """
-    null = backend.null_space(matrix)
     c = weights.copy()
+    scale = np.max(np.abs(matrix)) if matrix.size else 0
+    while True:
+        support = np.flatnonzero(c > 0)
+        sub = matrix[support]
+        null = backend.null_space(sub)
+        if null.shape[1] == 0 or not _eliminate(sub, c, support, null, scale, backend):
+            return c
+
+
+def _eliminate(
+    sub: NDArray[Any], c: NDArray[Any], support: NDArray[np.int64], null: NDArray[Any], scale: Any,
+    backend: Backend,
+) -> bool:
+    """Use the kernel basis ``null`` of ``sub.T`` to zero weights of ``c[support]`` in place.
+
+    Returns True when rounding has built up in the updated kernel vectors (a vector no longer passes
+    the null-vector test), in which case the caller refactorises on the remaining support.
+    """
+    w = c[support]
     q = null.shape[1]
+    limit = backend.null_residual_tolerance(sub.shape[0]) * scale
+    stale = False
     for j in range(q):
         v = null[:, j]
         big = np.max(np.abs(v))
         if not big > 0:
             continue
+        if j > 0 and np.max(np.abs(sub.T @ v)) > limit * big:
+            stale = True
+            break
         positive = v > big * _PIVOT_FRACTION
         if not np.any(positive):
             v = -v
             positive = v > big * _PIVOT_FRACTION
         candidates = np.flatnonzero(positive)
-        ratios = c[candidates] / v[candidates]
+        ratios = w[candidates] / v[candidates]
         pick = int(np.argmin(ratios))
         p = int(candidates[pick])
-        c = c - ratios[pick] * v
-        c[p] = 0
-        c[c < 0] = 0
+        w -= ratios[pick] * v
+        w[p] = 0
+        w[w < 0] = 0
         if j + 1 < q:
             rest = null[:, j + 1 :]
             rest -= np.outer(v / v[p], rest[p])
             rest[p] = 0
-    return c
+    c[support] = w
+    return stale
 
 
 def _group_bounds(count: int, groups: int) -> NDArray[np.int64]:
@@ -116,14 +141,23 @@ def _group_bounds(count: int, groups: int) -> NDArray[np.int64]:
 
 
 def _reduce_groups(
-    sums: NDArray[Any], masses: NDArray[Any], backend: Backend
-) -> NDArray[Any]:
-    """Reduce groups given by feature sums and masses; returns each group's scale factor (0 = dropped)."""
-    bary = sums / masses[:, None]
-    kept_idx, kept_w = _tree_reduce(bary, masses, backend)
-    factor = np.zeros_like(masses)
-    factor[kept_idx] = kept_w / masses[kept_idx]
-    return factor
+    sums: NDArray[Any], weights: NDArray[Any], sizes: NDArray[np.int64], backend: Backend
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """Reduce consecutive groups of items, given the groups' weighted feature sums.
+
+    Returns the items of the surviving groups and their new weights: each surviving group's new mass is
+    shared among its items in proportion to their old weights.  (Computing ``w_i / mass_g`` first keeps
+    every factor in [0, 1], so no overflow even when a tiny group receives a large mass.)
+    """
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    masses = np.add.reduceat(weights, starts)
+    kept_idx, kept_mass = _tree_reduce(sums / masses[:, None], masses, backend)
+    new_mass = np.zeros_like(masses)
+    new_mass[kept_idx] = kept_mass
+    per_item_new = np.repeat(new_mass, sizes)
+    items = np.flatnonzero(per_item_new > 0)
+    share = weights[items] / np.repeat(masses, sizes)[items]
+    return items, share * per_item_new[items]
 
 
 def _tree_reduce(
@@ -137,12 +171,8 @@ def _tree_reduce(
         bounds = _group_bounds(active.shape[0], 2 * n)
         starts, sizes = bounds[:-1], np.diff(bounds)
         sums = np.add.reduceat(w[:, None] * features[active], starts, axis=0)
-        masses = np.add.reduceat(w, starts)
-        factor = _reduce_groups(sums, masses, backend)
-        per_item = np.repeat(factor, sizes)
-        keep = per_item > 0
-        active = active[keep]
-        w = (w * per_item)[keep]
+        items, w = _reduce_groups(sums, w, sizes, backend)
+        active = active[items]
     final = caratheodory(features[active], w, backend)
     keep = final > 0
     return active[keep], final[keep]
@@ -152,28 +182,16 @@ def _streamed_group_sums(
     points: NDArray[Any],
     weights: NDArray[Any],
     basis: ChebyshevBasis,
-    bounds: NDArray[np.int64],
+    group_size: int,
     chunk_size: int,
 ) -> NDArray[Any]:
-    """Weighted feature sums of contiguous groups, evaluating features a chunk of groups at a time."""
-    groups = bounds.shape[0] - 1
-    out = None
-    g = 0
-    while g < groups:
-        g_end = g + 1
-        while g_end < groups and bounds[g_end + 1] - bounds[g] <= chunk_size:
-            g_end += 1
-        lo, hi = int(bounds[g]), int(bounds[g_end])
-        feats = basis(points[lo:hi])
-        feats *= weights[lo:hi, None]
-        block = np.add.reduceat(feats, bounds[g:g_end] - lo, axis=0)
-        if out is None:
-            out = np.empty((groups, block.shape[1]), dtype=block.dtype)
-        out[g:g_end] = block
-        g = g_end
-    if out is None:  # pragma: no cover - groups >= 1 always
-        raise RuntimeError("no groups")
-    return out
+    """Weighted feature sums of consecutive groups of ``group_size`` points, a chunk of rows at a time."""
+    rows = max(group_size, (chunk_size // group_size) * group_size)
+    blocks = [
+        basis.group_sums(points[lo : lo + rows], weights[lo : lo + rows], group_size)
+        for lo in range(0, points.shape[0], rows)
+    ]
+    return np.concatenate(blocks, axis=0)
 
 
 def _blocked_sums(values: NDArray[Any], block: int = 64) -> NDArray[Any]:
@@ -286,11 +304,16 @@ def recombine(
     timings: dict[str, float] = {}
     with backend.context():
         pts = backend.asarray(pts64[support])
-        w = backend.asarray(w64[support])
-        basis = ChebyshevBasis.fit(pts, k)
+        # Weights are rescaled by a power of two (exact) so that the largest is in [0.5, 1): extreme
+        # magnitudes (1e-300 or 1e300) would otherwise underflow or overflow in the feature sums.
+        exponent = int(np.frexp(w64[support].max())[1])
+        w = backend.asarray(np.ldexp(w64[support], -exponent))
+        # The box of all input points (zero weights included), so the basis is bounded on the input.
+        box = ChebyshevBasis.fit(pts64, k)
+        basis = ChebyshevBasis(k, backend.asarray(box.center), backend.asarray(box.half_width))
         mass = backend.column_sums(w[:, None])[0]
         count = pts.shape[0]
-        budget = 4 * chunk
+        budget = chunk
         if count <= budget:
             features = basis(pts)
             ref_sums = _blocked_sums(w[:, None] * features)
@@ -298,16 +321,13 @@ def recombine(
             kept, kept_w = _tree_reduce(features, w, backend)
             rounds = 0
         else:
-            # One streamed round: groups small enough that the surviving groups fit in memory.
-            groups = max(2 * n, -(-n * count // budget))
-            bounds = _group_bounds(count, groups)
-            ref_sums = _streamed_group_sums(pts, w, basis, bounds, chunk)
+            # One streamed round: groups of `size` points, so the at most n surviving groups hold at
+            # most `budget` points and fit in memory for the in-memory tree.
+            size = max(1, budget // n)
+            ref_sums = _streamed_group_sums(pts, w, basis, size, chunk)
             timings["features"] = time.perf_counter() - t0
-            masses = np.add.reduceat(w, bounds[:-1])
-            factor = _reduce_groups(ref_sums, masses, backend)
-            per_item = np.repeat(factor, np.diff(bounds))
-            survivors = np.flatnonzero(per_item > 0)
-            sub_w = w[survivors] * per_item[survivors]
+            bounds = np.append(np.arange(0, count, size), count)
+            survivors, sub_w = _reduce_groups(ref_sums, w, np.diff(bounds), backend)
             sub_kept, kept_w = _tree_reduce(basis(pts[survivors]), sub_w, backend)
             kept = survivors[sub_kept]
             rounds = 1
@@ -327,13 +347,8 @@ def recombine(
                 f"moment residual {residual:.3e} exceeds the tolerance {tolerance:.1e} "
                 f"(N={count}, m={pts64.shape[1]}, degree={k}); {hint}"
             )
-        weights_float = backend.to_float(kept_w)
-        weights_mp = None if backend.digits is None else kept_w
-        basis64 = ChebyshevBasis(
-            degree=k,
-            center=backend.to_float(basis.center),
-            half_width=backend.to_float(basis.half_width),
-        )
+        weights_float = np.ldexp(backend.to_float(kept_w), exponent)
+        weights_mp = None if backend.digits is None else np.array([mpmath.ldexp(v, exponent) for v in kept_w])
     return Compression(
         indices=support[kept].astype(np.int64),
         weights=weights_float,
@@ -342,7 +357,7 @@ def recombine(
         tolerance=tolerance,
         precision=backend.digits,
         n_input=pts64.shape[0],
-        basis=basis64,
+        basis=box,
         method="recombine",
         timings=timings,
         weights_mp=weights_mp,
