@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from tests.numerics.test_networks import train_steps
 from unicomp.errors import InputError
 from unicomp.numerics.attention import (
     CausalAttention,
@@ -17,7 +18,7 @@ from unicomp.numerics.attention import (
     compress_heads,
     random_heads,
 )
-from unicomp.numerics.training import OPTIMIZERS, TrainConfig, TrainData, make_optimizer, paired_runs
+from unicomp.numerics.training import OPTIMIZERS, TrainConfig, TrainData, paired_runs
 from unicomp.verify import check_compression
 
 HAVE_COMPRESS = importlib.util.find_spec("unicomp.numerics.compress") is not None
@@ -66,24 +67,16 @@ def test_last_readout_and_causality() -> None:
     torch.testing.assert_close(layer(later)[:, :3], full[:, :3], rtol=0, atol=0)  # past ignores the future
 
 
-def _train(layer: nn.Module, optimizer: str, steps: int = 3) -> None:
-    x = _tokens(16)
-    y = x[:, :, :1].cumsum(dim=1)
-    opt = make_optimizer(optimizer, layer.parameters(), 1e-2)
-    for _ in range(steps):
-        opt.zero_grad()
-        ((layer(x) - y) ** 2).mean().backward()
-        opt.step()
-
-
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
 def test_optimizer_steps_commute_with_permuting_heads(optimizer: str) -> None:
     c = np.random.default_rng(0).uniform(0.3, 3.0, 6)
     layer = _layer().subset(np.arange(6), c)
     perm = np.random.default_rng(1).permutation(6)
     permuted = layer.subset(perm, c[perm])
-    _train(layer, optimizer)
-    _train(permuted, optimizer)
+    x = _tokens(16)
+    batch = (x, x[:, :, :1].cumsum(dim=1))
+    train_steps(layer, optimizer, batch)
+    train_steps(permuted, optimizer, batch)
     rows = torch.as_tensor(perm)
     for name in ("query", "key", "value", "out"):
         # float64; only the order of the sum over heads differs (adaptive optimizers may amplify a last bit)

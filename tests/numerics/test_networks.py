@@ -47,8 +47,11 @@ def _batch(n: int = 16, n_in: int = 2, seed: int = 3) -> tuple[torch.Tensor, tor
     return x, torch.cos(2 * x[:, :1]) + x[:, 1:] ** 2
 
 
-def _steps(model: nn.Module, optimizer: str, steps: int = 3) -> None:
-    x, y = _batch()
+def train_steps(
+    model: nn.Module, optimizer: str, batch: tuple[torch.Tensor, torch.Tensor] | None = None, steps: int = 3
+) -> None:
+    """A few full-batch MSE steps with a named optimizer (lr 1e-2); also used by test_attention."""
+    x, y = _batch() if batch is None else batch
     opt = make_optimizer(optimizer, model.parameters(), 1e-2)
     for _ in range(steps):
         opt.zero_grad()
@@ -63,8 +66,8 @@ def test_optimizer_steps_commute_with_permuting_neurons(optimizer: str) -> None:
     net = WeightedMLP.from_plain(_net(), weights=c)
     perm = np.random.default_rng(1).permutation(12)
     permuted = WeightedMLP.from_plain(net, indices=perm, weights=c[perm])
-    _steps(net, optimizer)
-    _steps(permuted, optimizer)
+    train_steps(net, optimizer)
+    train_steps(permuted, optimizer)
     rows = torch.as_tensor(perm)
     # float64; only the order of the sum over neurons differs, so agreement to ~1e-12 (Adam/RMSprop divide
     # by small second moments, which can amplify a last-bit difference a few hundred times).
