@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import mpmath
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -161,7 +162,10 @@ class Compression:
             "basis_half_width": np.asarray(self.basis.half_width, dtype=np.float64),
         }
         if self.weights_mp is not None:
-            arrays["weights_mp"] = np.array([str(w) for w in self.weights_mp])
+            # Exact binary representation: mantissa (as a decimal string, it can exceed 64 bits) and exponent.
+            man_exp = [w.man_exp for w in self.weights_mp]
+            arrays["weights_mp_mantissa"] = np.array([str(man) for man, _ in man_exp])
+            arrays["weights_mp_exponent"] = np.array([exp for _, exp in man_exp], dtype=np.int64)
         if points is not None:
             arrays["points"] = self.take(points)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,10 +188,10 @@ class Compression:
                 degree=int(data["degree"]), center=data["basis_center"], half_width=data["basis_half_width"]
             )
             weights_mp = None
-            if "weights_mp" in data:
-                import mpmath
-
-                weights_mp = np.array([mpmath.mpf(str(s)) for s in data["weights_mp"]], dtype=object)
+            if "weights_mp_mantissa" in data:
+                pairs = zip(data["weights_mp_mantissa"], data["weights_mp_exponent"], strict=True)
+                with mpmath.workdps(precision):
+                    weights_mp = np.array([mpmath.mpf((int(man), int(exp))) for man, exp in pairs], dtype=object)
             return cls(
                 indices=data["indices"],
                 weights=data["weights"],
