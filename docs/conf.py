@@ -20,7 +20,7 @@ import unicomp  # noqa: E402
 
 project = "unicomp"
 author = "unicomp developers"
-copyright = "2026, unicomp developers"  # noqa: A001
+copyright = "2026, unicomp developers"
 version = release = unicomp.__version__
 
 extensions = [

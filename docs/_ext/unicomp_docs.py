@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 from docutils import nodes
@@ -50,7 +50,7 @@ class SymbolicDirective(SphinxDirective):
     """Execute a code block at build time and display its ``show`` value as LaTeX."""
 
     has_content = True
-    option_spec = {"hide-code": directives.flag}
+    option_spec: ClassVar[dict[str, Any]] = {"hide-code": directives.flag}
 
     def run(self) -> list[nodes.Node]:
         code = "\n".join(self.content)
