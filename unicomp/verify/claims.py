@@ -158,6 +158,10 @@ def fit_line(
 def fit_loglog(x: ArrayLike, y: ArrayLike, **kwargs: float) -> LineFit:
     """:func:`fit_line` of ``log y`` against ``log x`` (natural logs); ``x`` and ``y`` must be positive.
 
+    Unlike :func:`unicomp.numerics.fitting.fit_loglog_slope` (whole-curve bootstrap over seeds), the
+    replicates here may be independent at every abscissa (a fresh random set per size), and a single
+    short curve gets a residual bootstrap, which stays defined with three or four points.
+
     >>> round(fit_loglog([1, 2, 4, 8], [3.0, 0.75, 0.1875, 0.046875]).slope, 6)
     -2.0
     """
