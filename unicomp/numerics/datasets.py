@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError
 from unicomp.numerics.caratheodory import recombine
+from unicomp.numerics.compress import Method, compress
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_degree, as_points, as_positive_int
 
@@ -189,7 +190,7 @@ def compress_dataset(
     degree: int,
     size: int | None,
     standardize: bool = True,
-    method: str = "partition",
+    method: Method = "partition",
     precision: int | None = None,
     seed: int = 0,
 ) -> WeightedDataset:
@@ -251,8 +252,6 @@ def compress_dataset(
     if size is None:
         comp = recombine(scaled, degree=k, precision=precision)
     else:
-        from unicomp.numerics.compress import compress
-
         comp = compress(
             scaled,
             degree=k,
