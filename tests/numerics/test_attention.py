@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
@@ -10,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.numerics.test_networks import train_steps
+from tests.numerics.test_networks import assert_moments_kept, train_steps
 from unicomp.errors import InputError
 from unicomp.numerics.attention import (
     CausalAttention,
@@ -20,8 +19,6 @@ from unicomp.numerics.attention import (
 )
 from unicomp.numerics.training import OPTIMIZERS, TrainConfig, TrainData, paired_runs
 from unicomp.verify import check_compression
-
-HAVE_COMPRESS = importlib.util.find_spec("unicomp.numerics.compress") is not None
 
 
 def _layer(
@@ -130,16 +127,21 @@ def test_apply_head_compression_wires_indices_and_weights() -> None:
     np.testing.assert_allclose(sub.weights.numpy(), comp.weights, rtol=0)
 
 
-@pytest.mark.skipif(not HAVE_COMPRESS, reason="unicomp.numerics.compress not available yet")
 def test_compress_heads_to_a_target_count() -> None:
     layer = _layer(300, readout="last")
     sub = compress_heads(layer, degree=2, heads=100)
+    naive = random_heads(layer, 100)
     assert sub.num_heads == 100 and sub.compression is not None
-    check_compression(sub.compression, layer.head_objects())
+    assert_moments_kept(sub.compression, layer.head_objects())
     x = _tokens(64)
-    ref = layer(x)
-    # degree-2 moments of 300 heads in a small box: the output gap is a small fraction of the output's spread
-    assert float((sub(x) - ref).norm() / (ref - ref.mean()).norm()) < 0.1
+    with torch.no_grad():
+        ref = layer(x)
+        gap = float((sub(x) - ref).pow(2).mean().sqrt())
+        naive.weights.fill_(3.0)  # a random subset rescaled to the same total mass
+        naive_gap = float((naive(x) - ref).pow(2).mean().sqrt())
+    # Heads are m = 8 objects and d' = 100 is only ~2 N_{8,2}, so clusters are wide and the gain over a
+    # rescaled random subset is modest (seen: 4.6x at this seed); require at least a factor 2.
+    assert gap < 0.5 * naive_gap
 
 
 def test_bad_layers_and_inputs_are_rejected() -> None:
