@@ -6,6 +6,8 @@ r"""Hypothesis strategies for property tests of compressions and of the theory's
   moments);
 * :func:`deep_set_functions` -- analytic deep-set functions :math:`f = h(\sum_i c_i g(w_i))`
   (Assumption 1 of the paper), as :class:`DeepSetFunction` objects;
+* :func:`symmetric_polynomials` -- random permutation-invariant polynomials of d objects (sympy), for
+  the symbolic identities of Thm 1;
 * :func:`small_networks` -- two-layer networks :math:`f(x) = \sum_j v_j \sigma(w_j \cdot x + b_j)` as
   plain arrays (:class:`TwoLayerNet`), whose neurons are the symmetric objects of Section 3.
 
@@ -26,12 +28,14 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import mpmath
 import numpy as np
+import sympy as sp
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import ArrayLike, NDArray
@@ -45,6 +49,7 @@ __all__ = [
     "deep_set_functions",
     "degenerate_family",
     "small_networks",
+    "symmetric_polynomials",
     "weighted_point_clouds",
 ]
 
@@ -260,3 +265,28 @@ def small_networks(
     w = draw(hnp.arrays(np.float64, (width, n_in), elements=unit))
     b = draw(hnp.arrays(np.float64, (width,), elements=unit))
     return TwoLayerNet(v, w, b, draw(st.sampled_from(activations)))
+
+
+@st.composite
+def symmetric_polynomials(
+    draw: st.DrawFn, *, max_objects: int = 3, max_dim: int = 2, max_degree: int = 4, max_terms: int = 3
+) -> tuple[sp.Expr, list[tuple[sp.Symbol, ...]]]:
+    r"""Strategy for ``(poly, objects)``: a polynomial invariant under permuting the objects.
+
+    A few random monomials :math:`\prod_{i,a} w_{i,a}^{n_{i,a}}` (total degree :math:`\le` ``max_degree``,
+    integer coefficients) are symmetrised by summing over every permutation of the d objects.
+    ``objects[i][a]`` is the symbol ``w{i}_{a}``.
+    """
+    d = draw(st.integers(1, max_objects))
+    m = draw(st.integers(1, max_dim))
+    objects = [tuple(sp.Symbol(f"w{i}_{a}") for a in range(m)) for i in range(d)]
+    poly = sp.S.Zero
+    for _ in range(draw(st.integers(1, max_terms))):
+        budget = draw(st.integers(0, max_degree))
+        exps = draw(st.lists(st.integers(0, budget), min_size=d * m, max_size=d * m))
+        while sum(exps) > budget:
+            exps[int(np.argmax(exps))] -= 1
+        coeff = draw(st.integers(-5, 5).filter(bool))
+        for perm in itertools.permutations(range(d)):
+            poly += coeff * sp.Mul(*(objects[perm[i]][a] ** exps[i * m + a] for i in range(d) for a in range(m)))
+    return sp.expand(poly), objects
