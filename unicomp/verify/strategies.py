@@ -5,7 +5,8 @@ r"""Hypothesis strategies for property tests of compressions and of the theory's
   zero weights, weights spanning many orders of magnitude, tight clusters far apart, fewer points than
   moments);
 * :func:`deep_set_functions` -- analytic deep-set functions :math:`f = h(\sum_i c_i g(w_i))`
-  (Assumption 1 of the paper), as :class:`DeepSetFunction` objects;
+  (Assumption 1 of the paper) with a non-linear outer :math:`h`, as :class:`AnalyticDeepSet` objects (the
+  paper's fixed test functions, :math:`h` the mean, are :mod:`unicomp.numerics.testfunctions`);
 * :func:`symmetric_polynomials` -- random permutation-invariant polynomials of d objects (sympy), for
   the symbolic identities of Thm 1;
 * :func:`small_networks` -- two-layer networks :math:`f(x) = \sum_j v_j \sigma(w_j \cdot x + b_j)` as
@@ -31,9 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import mpmath
 import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
@@ -44,7 +43,7 @@ from unicomp.errors import InputError
 
 __all__ = [
     "FAMILIES",
-    "DeepSetFunction",
+    "AnalyticDeepSet",
     "TwoLayerNet",
     "deep_set_functions",
     "degenerate_family",
@@ -150,12 +149,6 @@ _INNER: dict[str, Callable[[NDArray[np.float64]], NDArray[np.float64]]] = {
     "cos": np.cos,
     "pole": lambda z: 1.0 / (2.0 + z),
 }
-_INNER_MP: dict[str, Callable[[Any], Any]] = {
-    "exp": mpmath.exp,
-    "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
-    "cos": mpmath.cos,
-    "pole": lambda z: 1 / (2 + z),
-}
 _OUTER: dict[str, Callable[[NDArray[np.float64]], NDArray[np.float64]]] = {
     "identity": lambda y: y,
     "sin": np.sin,
@@ -164,7 +157,7 @@ _OUTER: dict[str, Callable[[NDArray[np.float64]], NDArray[np.float64]]] = {
 
 
 @dataclass(frozen=True)
-class DeepSetFunction:
+class AnalyticDeepSet:
     r"""An analytic deep-set function :math:`f(c, w) = h\big(\sum_i c_i\, g(w_i)\big)`.
 
     :math:`g(w) = \frac{1}{q}\sum_{a=1}^{q} \psi(\langle x_a, w\rangle + b_a)` with an analytic
@@ -185,17 +178,9 @@ class DeepSetFunction:
     inner: str = "sigmoid"
     outer: str = "identity"
 
-    def g(self, points: ArrayLike) -> NDArray[Any]:
-        """Per-object values :math:`g(w_i)`, shape (N,).
-
-        An object array of ``mpmath.mpf`` points is evaluated in mpmath at the working precision.
-        """
-        raw = np.asarray(points)
-        if raw.dtype == object:
-            pts = raw.reshape(-1, self.directions.shape[1])
-            z = pts @ self.directions.T.astype(object) + self.offsets.astype(object)
-            return np.vectorize(_INNER_MP[self.inner], otypes=[object])(z).mean(axis=1)
-        pts = raw.astype(np.float64).reshape(-1, self.directions.shape[1])
+    def g(self, points: ArrayLike) -> NDArray[np.float64]:
+        """Per-object values :math:`g(w_i)`, shape (N,)."""
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, self.directions.shape[1])
         return _INNER[self.inner](pts @ self.directions.T + self.offsets).mean(axis=1)
 
     def __call__(self, points: ArrayLike, weights: ArrayLike | None = None) -> float:
@@ -208,14 +193,14 @@ class DeepSetFunction:
 @st.composite
 def deep_set_functions(
     draw: st.DrawFn, m: int, *, inners: tuple[str, ...] = tuple(_INNER)
-) -> DeepSetFunction:
-    """Strategy for :class:`DeepSetFunction` on :math:`\\mathbb{R}^m` with 1..10 bounded directions."""
+) -> AnalyticDeepSet:
+    """Strategy for :class:`AnalyticDeepSet` on :math:`\\mathbb{R}^m` with 1..10 bounded directions."""
     q = draw(st.integers(1, 10))
     unit = st.floats(-1, 1, allow_nan=False, allow_subnormal=False)
     directions = draw(hnp.arrays(np.float64, (q, m), elements=unit))
     offsets = draw(hnp.arrays(np.float64, (q,), elements=unit)) * 0.5
     inner, outer = draw(st.sampled_from(inners)), draw(st.sampled_from(tuple(_OUTER)))
-    return DeepSetFunction(directions, offsets, inner, outer)
+    return AnalyticDeepSet(directions, offsets, inner, outer)
 
 
 @dataclass(frozen=True)
