@@ -77,11 +77,7 @@ class Arguments:
         self.function = function
         raw: dict[str, NDArray[Any]] = {}
         for name, value in values.items():
-            arr = (
-                np.asarray(value, dtype=object)
-                if isinstance(value, Fraction | sp.Basic)
-                else np.asarray(value)
-            )
+            arr = np.asarray(value, dtype=object) if isinstance(value, Fraction | sp.Basic) else np.asarray(value)
             if arr.size == 0:
                 raise InputError(f"{function}: {name} must not be empty")
             if arr.dtype != object and not (
@@ -313,9 +309,7 @@ def compute(
 ) -> BoundResult:
     """Evaluate ``formula`` at ``args`` and package it as a :class:`BoundResult`."""
     value = evaluate(formula, symbols, args, certified=certified, integer=integer)
-    arguments = {
-        symbols[n]: (args.exact[n][()] if args.exact[n].shape == () else args.exact[n]) for n in symbols
-    }
+    arguments = {symbols[n]: (args.exact[n][()] if args.exact[n].shape == () else args.exact[n]) for n in symbols}
     return BoundResult(
         name=name,
         value=value,

@@ -106,8 +106,7 @@ POLYLOG_DEGREE: dict[str, sp.Expr] = {
     "printed": (sp.factorial(S.m) * S.n * S.rho) ** (1 / S.m) / sp.E,
 }
 POLYLOG_ERROR: dict[str, sp.Expr] = {
-    form: S.d * S.d_prime ** (1 - 1 / S.m) * sp.exp(-expr.subs(S.n, S.d_prime))
-    for form, expr in POLYLOG_DEGREE.items()
+    form: S.d * S.d_prime ** (1 - 1 / S.m) * sp.exp(-expr.subs(S.n, S.d_prime)) for form, expr in POLYLOG_DEGREE.items()
 }
 #: Leading order of the size solving exp(-k_opt(d')) = epsilon / d (the polynomial prefactor dropped).
 POLYLOG_SIZE: dict[str, sp.Expr] = {
@@ -495,9 +494,7 @@ _POLYLOG_NOTE = (
 )
 
 
-def polylog_degree(
-    n: Any, m: Any, rho: Any, *, form: Form = "corrected", certified: bool = False
-) -> BoundResult:
+def polylog_degree(n: Any, m: Any, rho: Any, *, form: Form = "corrected", certified: bool = False) -> BoundResult:
     r"""Thm 7: the degree that minimises the per-step error while ``n`` objects are active.
 
     Parameters
@@ -663,9 +660,7 @@ _LOWER_ASSUMPTIONS = (
 )
 
 
-def lower_bound(
-    d: Any, d_prime: Any, m: Any, a: Any = 1, b: Any = 1, *, certified: bool = False
-) -> BoundResult:
+def lower_bound(d: Any, d_prime: Any, m: Any, a: Any = 1, b: Any = 1, *, certified: bool = False) -> BoundResult:
     r"""Thm 8: no weighted set of ``d_prime`` points beats :math:`A\, d\, e^{-B d'^{1/m}}`.
 
     Parameters
@@ -704,9 +699,7 @@ def lower_bound(
     )
 
 
-def lower_bound_size(
-    d: Any, eps: Any, m: Any, a: Any = 1, b: Any = 1, *, certified: bool = False
-) -> BoundResult:
+def lower_bound_size(d: Any, eps: Any, m: Any, a: Any = 1, b: Any = 1, *, certified: bool = False) -> BoundResult:
     r"""Thm 8, corollary: error :math:`\le \epsilon` needs :math:`d' \ge (\log(A d/\epsilon) / B)^m`.
 
     Parameters

@@ -50,9 +50,7 @@ _t = S.m**sp.S.Half * S.r / S.rho
 REMAINDER_FORMULA: sp.Expr = S.M * _t ** (S.k + 1) / (1 - _t)
 
 
-def taylor_remainder(
-    radius: Any, k: Any, m: Any, rho: Any, bound: Any, *, certified: bool = False
-) -> BoundResult:
+def taylor_remainder(radius: Any, k: Any, m: Any, rho: Any, bound: Any, *, certified: bool = False) -> BoundResult:
     r"""Bound on the degree-``k`` Taylor remainder of an analytic function at distance ``radius``.
 
     Parameters
