@@ -1,0 +1,226 @@
+"""Algorithm 1 (unicomp.numerics.compress): invariants for every method, the Thm 3 bound, determinism, errors."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from unicomp import InputError, PrecisionError
+from unicomp.numerics.basis import ChebyshevBasis, monomial_features, num_moments
+from unicomp.numerics.compress import compress
+from unicomp.numerics.result import Compression
+from unicomp.numerics.testfunctions import sigmoid_function
+from unicomp.theory.bounds import ball_error
+from unicomp.verify import check_compression
+
+METHODS = ["partition", "greedy"]
+
+
+def check_algorithm1(comp: Compression, pts: np.ndarray, w: np.ndarray | None = None) -> None:
+    """The invariants of a compression to a target size.
+
+    ``check_compression`` bounds the support by N_mk (Tchakaloff), which Algorithm 1 exceeds on purpose, so it
+    is applied as is only when the result is that small; otherwise the same invariants are re-derived here:
+    subset, positive weights, size at most the target, and every moment of degree <= k kept -- in the
+    Chebyshev basis of the input's box and as box-scaled monomials, with exactly rounded sums (mpmath at the
+    compression's precision when it has one).
+    """
+    pts = np.atleast_2d(pts.T).T if pts.ndim == 1 else pts
+    w = np.ones(pts.shape[0]) if w is None else w
+    target = comp.info["target_size"]
+    assert comp.size <= target
+    if comp.size <= comp.num_moments:
+        check_compression(comp, pts, w)
+        return
+    idx = comp.indices
+    assert np.all(np.diff(idx) > 0) and idx[0] >= 0 and idx[-1] < pts.shape[0]
+    assert np.all(comp.weights > 0) and np.all(w[idx] > 0)
+    digits = comp.precision or 15
+    with mpmath.workdps(digits):
+        conv = np.vectorize(lambda v: mpmath.mpf(float(v)), otypes=[object])
+        kept_w = comp.weights_mp if comp.weights_mp is not None else conv(comp.weights)
+        p_mp, w_mp = conv(pts), conv(w)
+        basis = ChebyshevBasis(comp.degree, conv(comp.basis.center), conv(comp.basis.half_width))
+        scaled = basis.scale(p_mp)
+        mass = mpmath.fsum(w_mp)
+        for feats in (basis(p_mp), monomial_features(scaled, comp.degree)):
+            full = [mpmath.fsum(col) for col in (w_mp[:, None] * feats).T]
+            part = [mpmath.fsum(col) for col in (kept_w[:, None] * feats[idx]).T]
+            gap = max(abs(a - b) for a, b in zip(full, part, strict=True)) / mass
+            # Scaled monomials are convex combinations of Chebyshev features (unicomp.verify.invariants),
+            # so one tolerance, the compression's own, serves both bases.
+            assert gap <= comp.tolerance, float(gap)
+        assert abs(mpmath.fsum(kept_w) - mass) / mass <= comp.tolerance
+    # The reported residual is the Chebyshev residual up to the rounding of its partial sums.
+    assert comp.residual <= comp.tolerance
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("m", "k", "d", "size"), [(1, 1, 40, 6), (2, 2, 300, 40), (3, 2, 500, 60), (2, 4, 400, 45)])
+def test_invariants_for_every_method(method: str, m: int, k: int, d: int, size: int) -> None:
+    rng = np.random.default_rng(m * 100 + k)
+    pts = rng.uniform(-1, 1, size=(d, m))
+    w = rng.uniform(0.5, 2.0, size=d)
+    comp = compress(pts, w, degree=k, size=size, method=method)
+    check_algorithm1(comp, pts, w)
+    assert comp.size == size  # generic points: every step removes exactly what it is asked to
+    assert comp.method == method
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_target_at_least_the_input_keeps_everything(method: str) -> None:
+    pts = np.random.default_rng(1).normal(size=(30, 2))
+    comp = compress(pts, degree=2, size=30, method=method)
+    assert comp.indices.tolist() == list(range(30)) and np.all(comp.weights == 1.0)
+    check_algorithm1(comp, pts)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_size_equal_to_num_moments_passes_check_compression(method: str) -> None:
+    pts = np.random.default_rng(2).uniform(-1, 1, size=(120, 2))
+    comp = compress(pts, degree=3, size=num_moments(2, 3), method=method)
+    assert comp.size == 10
+    check_compression(comp, pts)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_zero_weights_are_never_kept(method: str) -> None:
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(-1, 1, size=(200, 2))
+    w = rng.uniform(0, 1, size=200)
+    w[::2] = 0.0
+    comp = compress(pts, w, degree=2, size=30, method=method)
+    check_algorithm1(comp, pts, w)
+    assert np.all(comp.indices % 2 == 1)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_degenerate_inputs(method: str) -> None:
+    # Points on a line in R^2 (feature rank k + 1 < N_mk) and duplicated points.
+    t = np.linspace(-1, 1, 150)
+    line = np.stack([t, 0.5 * t - 0.2], axis=1)
+    comp = compress(line, degree=3, size=30, method=method)
+    check_algorithm1(comp, line)
+    dup = np.repeat(np.random.default_rng(4).uniform(-1, 1, size=(20, 2)), 6, axis=0)
+    comp = compress(dup, degree=2, size=25, method=method)
+    check_algorithm1(comp, dup)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_same_seed_same_result(method: str) -> None:
+    pts = np.random.default_rng(5).uniform(-1, 1, size=(400, 2))
+    a = compress(pts, degree=3, size=50, method=method, seed=7)
+    b = compress(pts, degree=3, size=50, method=method, seed=7)
+    assert np.array_equal(a.indices, b.indices) and np.array_equal(a.weights, b.weights)
+
+
+def test_partition_seed_changes_the_grouping() -> None:
+    pts = np.random.default_rng(6).uniform(-1, 1, size=(2000, 2))
+    a = compress(pts, degree=3, size=100, seed=1)
+    b = compress(pts, degree=3, size=100, seed=2)
+    check_algorithm1(a, pts)
+    check_algorithm1(b, pts)
+    assert not np.array_equal(a.indices, b.indices)
+
+
+def _thm3_bound(comp: Compression, f_rho: float, f_bound: float, m: int, total: float, masses: np.ndarray,
+                diameters: np.ndarray) -> float:
+    """Sum over the run's reductions of the Thm 3 ball bound (unicomp.theory.bounds.ball_error) with h the
+    normalised sum (Lipschitz constant 1 / total mass)."""
+    return math.fsum(
+        ball_error(float(c), float(r), comp.degree, m, f_rho, f_bound, 1.0 / total).value
+        for c, r in zip(masses, diameters, strict=True)
+    )
+
+
+@pytest.mark.parametrize(("m", "k", "d", "size"), [(1, 2, 60, 10), (2, 2, 400, 60), (2, 3, 600, 120)])
+def test_greedy_error_within_thm3_bound_from_its_own_diameters(m: int, k: int, d: int, size: int) -> None:
+    rng = np.random.default_rng(10 + m + k)
+    pts = rng.uniform(-1, 1, size=(d, m))
+    f = sigmoid_function(m, seed=m + k)
+    comp = compress(pts, degree=k, size=size, method="greedy")
+    check_algorithm1(comp, pts)
+    diameters, masses = comp.info["step_diameters"], comp.info["step_masses"]
+    assert diameters.shape == masses.shape == (d - size,)
+    # The recorded diameters are those of the recorded clusters.
+    clusters = comp.info["step_clusters"]
+    for row, r in zip(clusters[:5], diameters[:5], strict=False):
+        sub = pts[row]
+        assert r == pytest.approx(max(np.linalg.norm(a - b) for a in sub for b in sub), rel=1e-12, abs=1e-15)
+    rho, bound = f.analytic_constants()
+    error = f.error(comp, pts)
+    limit = _thm3_bound(comp, rho, bound, m, float(d), masses, diameters)
+    assert error <= limit, (error, limit)
+
+
+def test_partition_error_within_thm3_bound_from_its_cells() -> None:
+    rng = np.random.default_rng(20)
+    pts = rng.uniform(-1, 1, size=(3000, 2))
+    f = sigmoid_function(2, seed=3)
+    comp = compress(pts, degree=3, size=300)
+    check_algorithm1(comp, pts)
+    info = comp.info
+    assert info["rounds"] == 4  # 3000 -> 1500 -> 750 -> 375 -> 300
+    # the last round's cells each end with exactly their target
+    assert info["cell_targets"].sum() == 300
+    assert np.bincount(info["cell_of"][comp.indices], minlength=info["cells"]).tolist() == info[
+        "cell_targets"
+    ].tolist()
+    assert info["cluster_masses"].sum() == pytest.approx(3000 * 4)  # every round's cells cover the mass
+    rho, bound = f.analytic_constants()
+    limit = _thm3_bound(comp, rho, bound, 2, 3000.0, info["cluster_masses"], info["cluster_diameters"])
+    assert f.error(comp, pts) <= limit
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_high_precision_goes_below_float64(method: str) -> None:
+    pts = np.random.default_rng(40).uniform(-1, 1, size=(150, 1))
+    comp = compress(pts, degree=6, size=21, method=method, precision=40)
+    assert comp.precision == 40 and comp.weights_mp is not None
+    assert comp.residual <= 1e-35  # tolerance 10^-(40-5)
+    check_algorithm1(comp, pts)
+
+
+def test_exact_search_on_small_inputs() -> None:
+    pts = np.random.default_rng(41).uniform(-1, 1, size=(12, 1))
+    comp = compress(pts, degree=1, size=4, method="greedy")
+    assert comp.info["search"] == "exact"
+    # In 1-D the smallest 3-subset is three consecutive points: check the first step against brute force.
+    first = comp.info["step_clusters"][0]
+    x = np.sort(pts[:, 0])
+    assert comp.info["step_diameters"][0] == pytest.approx(np.min(x[2:] - x[:-2]))
+    assert np.ptp(pts[first, 0]) == pytest.approx(np.min(x[2:] - x[:-2]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"degree": 2, "size": 5}, "size must be at least N_"),
+        ({"degree": 2, "size": 0}, "size must be a positive integer"),
+        ({"degree": 2, "size": 10.5}, "size must be a positive integer"),
+        ({"degree": -1, "size": 10}, "degree"),
+        ({"degree": 2, "size": 10, "method": "kmeans"}, "method must be one of"),
+        ({"degree": 2, "size": 10, "seed": 1.5}, "seed must be an integer"),
+        ({"degree": 2, "size": 10, "tol": 0.0}, "tol must be a positive number"),
+    ],
+)
+def test_bad_arguments(kwargs: dict, match: str) -> None:
+    pts = np.random.default_rng(0).uniform(size=(50, 2))
+    with pytest.raises(InputError, match=match):
+        compress(pts, **kwargs)
+
+
+def test_bad_points_and_weights() -> None:
+    with pytest.raises(InputError, match="finite"):
+        compress(np.array([[0.0, np.nan]] * 20), degree=1, size=5)
+    with pytest.raises(InputError, match="non-negative"):
+        compress(np.zeros((20, 1)), -np.ones(20), degree=1, size=5)
+
+
+def test_unreachable_tolerance_raises_precision_error() -> None:
+    pts = np.random.default_rng(1).uniform(-1, 1, size=(500, 2))
+    with pytest.raises(PrecisionError, match="precision="):
+        compress(pts, degree=4, size=60, tol=1e-30)
