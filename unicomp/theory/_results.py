@@ -108,7 +108,7 @@ class Arguments:
         ok_arr = np.broadcast_to(np.asarray(ok, dtype=bool), self.shape)
         if not np.all(ok_arr):
             idx = tuple(int(i) for i in np.argwhere(~ok_arr)[0]) if ok_arr.ndim else ()
-            at = ", ".join(f"{n}={self.raw[n][idx]!r}" for n in self.raw)
+            at = ", ".join(f"{n}={self.raw[n][idx].item()!r}" for n in self.raw)
             where = f" at index {idx}" if idx else ""
             raise InputError(f"{self.function}: requires {condition}; violated{where} ({at})")
 
