@@ -116,7 +116,8 @@ def test_ball(audit):
                 f = sigmoid_function(m, seed=1000 + seed)
                 per_d[i, s] = _errors(f, CENTRE + r_fixed * _shape(int(n), m, rng), k, rng)[0]
         fit_d = fit_loglog(sizes, per_d, seed=m)
-        outcomes.append(compare_value(fit_d, 1.0, what=f"m={m} k={k}: d-slope at r={r_fixed}"))
+        outcomes.append(compare_value(fit_d, 1.0, what=f"m={m} k={k}: d-slope at r={r_fixed}",
+                                      source="linear growth"))
         measured[f"m{m}_d_slope"] = {**fit_d.as_dict(), "k": k, "sizes": sizes.tolist(),
                                      "error_mean": per_d.mean(axis=1).tolist()}
         ax_d.loglog(sizes, per_d.mean(axis=1), "s-", label=f"m={m} k={k}, r={r_fixed}")

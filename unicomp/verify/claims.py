@@ -273,16 +273,19 @@ def compare_slope(
     return "fails", text + "; the whole interval misses the bound"
 
 
-def compare_value(fit: LineFit, reference: float, *, tol: float = 0.0, what: str = "exponent") -> Outcome:
+def compare_value(
+    fit: LineFit, reference: float, *, tol: float = 0.0, what: str = "exponent", source: str = "reported"
+) -> Outcome:
     """Verdict for "the measured slope equals the reported ``reference``" within the interval and ``tol``.
 
     ``holds`` if the reference lies in the interval widened by ``tol``; ``holds with caveat`` if it lies
-    within twice that; ``fails`` otherwise.
+    within twice that; ``fails`` otherwise.  ``source`` names where the reference comes from (the paper's
+    reported value, a theory's prediction) in the evidence sentence.
 
     >>> compare_value(LineFit(1.5, 0.0, 1.4, 1.6, 0.95, 100), 1.55)[0]
     'holds'
     """
-    text = f"{what} {fit} vs reported {reference:.3f} (tolerance {tol:.3f})"
+    text = f"{what} {fit} vs {source} {reference:.3f} (tolerance {tol:.3f})"
     lo, hi = fit.low - tol, fit.high + tol
     if lo <= reference <= hi:
         return "holds", text
