@@ -96,6 +96,9 @@ nitpick_ignore_regex = [
     # Bare names from type hints and numpydoc type fields that are not importable paths.
     (r"py:.*", r"(NDArray|ArrayLike|DTypeLike|ndarray|Tensor|Module|Figure|Axes|Any|Literal|Callable|"
                r"Sequence|Mapping|Iterator|Iterable|PathLike|Path|Expr|Basic|Symbol|mpf|Self)"),
+    # torch names as written in docstrings (``nn.Module``, ``TensorDataset``, ...).
+    (r"py:.*", r"(nn|optim|F)\..*"),
+    (r"py:.*", r"(TensorDataset|DataLoader|WeightedRandomSampler|Dataset|Sampler|Optimizer|Generator|device|dtype)"),
 ]
 
 # -- autodoc / numpydoc ------------------------------------------------------------------------------------

@@ -3,8 +3,17 @@
 ``unicomp-symbolic`` directive
     Runs its body (Python) in a fresh namespace and renders the variable ``show`` as display math with
     :func:`sympy.latex`.  ``show`` may be a sympy object, a string of LaTeX, a ``(lhs, rhs)`` pair, a
-    :class:`sympy.Eq`, or a list of those (one equation each).  The code is shown above its output unless
-    ``:hide-code:`` is given.  Any exception fails the build, so a page can never show stale output.
+    :class:`sympy.Eq`, or a list of those (one equation each).  With ``:parse:``, ``show`` is instead a
+    string of markup in the page's own language (Markdown on MyST pages), parsed in place -- for tables
+    and text built from computed results.  The code is shown above its output unless ``:hide-code:`` is
+    given.  Any exception fails the build, so a page can never show stale output.
+
+Re-exported names
+    A reference such as ``unicomp.recombine`` (a re-export) or ``Compression.save`` written inside a module
+    that imports ``Compression`` names an object that is documented under its defining module.  On
+    ``missing-reference`` the target is looked up in the importing namespace and, when the object it finds
+    is documented under its canonical ``__module__.__qualname__``, the reference is pointed there.  Names
+    that do not resolve to a documented unicomp object stay unresolved (and fail the nitpicky build).
 
 Audit report
     On ``builder-inited`` the report written by ``pytest paper_checks`` (``paper_checks/report/report.md``
@@ -14,14 +23,18 @@ Audit report
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
 import sympy
 from docutils import nodes
+from docutils.statemachine import StringList
 from docutils.parsers.rst import directives
+from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
 __all__ = ["SymbolicDirective", "setup"]
@@ -50,7 +63,7 @@ class SymbolicDirective(SphinxDirective):
     """Execute a code block at build time and display its ``show`` value as LaTeX."""
 
     has_content = True
-    option_spec: ClassVar[dict[str, Any]] = {"hide-code": directives.flag}
+    option_spec: ClassVar[dict[str, Any]] = {"hide-code": directives.flag, "parse": directives.flag}
 
     def run(self) -> list[nodes.Node]:
         code = "\n".join(self.content)
@@ -67,14 +80,61 @@ class SymbolicDirective(SphinxDirective):
         if "hide-code" not in self.options:
             literal = nodes.literal_block(code, code, language="python")
             out.append(literal)
+        container = nodes.container(classes=["unicomp-symbolic"])
+        container.extend(out)
+        if "parse" in self.options:
+            if not isinstance(show, str):
+                raise self.error("unicomp-symbolic: with :parse:, 'show' must be a string of markup")
+            self.state.nested_parse(StringList(show.splitlines(), source=self.env.docname), 0, container)
+            return [container]
         for item in items:
             latex = _equation(item)
             block = nodes.math_block(latex, latex, nowrap=False, number=None)
             block["docname"] = self.env.docname
-            out.append(block)
-        container = nodes.container(classes=["unicomp-symbolic"])
-        container.extend(out)
+            container.append(block)
         return [container]
+
+
+def _lookup(path: str, module: str | None) -> Any:
+    """The object a dotted ``path`` names, absolute or relative to ``module``; ``None`` if not found."""
+    bases = [module, None] if module else [None]
+    for base in bases:
+        parts = path.split(".")
+        try:
+            if base is None:
+                obj: Any = importlib.import_module(parts[0])
+                parts = parts[1:]
+            else:
+                obj = importlib.import_module(base)
+            for part in parts:
+                obj = getattr(obj, part)
+        except (ImportError, AttributeError):
+            continue
+        return obj
+    return None
+
+
+def _canonical_name(obj: Any) -> str | None:
+    owner = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if not owner or not qualname or not owner.startswith("unicomp"):
+        return None
+    return f"{owner}.{qualname}"
+
+
+def _resolve_reexport(
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.TextElement
+) -> nodes.Element | None:
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"].lstrip("~.")
+    canonical = _canonical_name(_lookup(target, node.get("py:module")))
+    if canonical is None or canonical == target:
+        return None
+    domain = env.get_domain("py")
+    retry = node.deepcopy()
+    retry["reftarget"] = canonical
+    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], canonical, retry, contnode)
 
 
 def _prepare_audit_report(app: Sphinx) -> None:
@@ -93,4 +153,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directive and the audit-report hook."""
     app.add_directive("unicomp-symbolic", SymbolicDirective)
     app.connect("builder-inited", _prepare_audit_report)
+    app.connect("missing-reference", _resolve_reexport)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
