@@ -412,17 +412,21 @@ def _positive(values: NDArray[Any]) -> NDArray[np.bool_]:
 
 
 def _partition_phase(state: _State, size: int, ops: ArrayOps, rng: np.random.Generator,
-                     refine: Backend | None) -> None:
+                     refine: Backend | None, progress: bool) -> None:
     """Rounds of batched k-d cells, each halving the active count (the last one lands on ``size``)."""
+    from tqdm.auto import tqdm
+
     log: dict[str, list[Any]] = {"diameters": [], "masses": [], "levels": []}
     for key in ("partition", "reduce", "refine", "diameters"):
         state.timings.setdefault(key, 0.0)
-    while True:
-        active = np.flatnonzero(_positive(state.weights))
-        if active.shape[0] <= size:
-            break
-        goal = max(size, int(active.shape[0] * _ROUND_FACTOR))
-        _partition_round(state, active, goal, ops, rng, refine, log)
+    active = np.flatnonzero(_positive(state.weights))
+    with tqdm(total=max(0, active.shape[0] - size), disable=not progress, desc="partition", unit="pt") as bar:
+        while active.shape[0] > size:
+            goal = max(size, int(active.shape[0] * _ROUND_FACTOR))
+            _partition_round(state, active, goal, ops, rng, refine, log)
+            remaining = np.flatnonzero(_positive(state.weights))
+            bar.update(active.shape[0] - remaining.shape[0])
+            active = remaining
     state.info.update(
         rounds=len(log["levels"]),
         levels=log["levels"],
@@ -618,7 +622,7 @@ def run_compress(
         raise InputError(f"tol must be a positive number, got {tol!r}")
     support = np.flatnonzero(w > 0)
     rng = np.random.default_rng(int(seed))
-    info: dict[str, Any] = {"num_moments": n, "target_size": target}
+    info: dict[str, Any] = {"num_moments": n, "target_size": target, "engine": ops.name}
     timings: dict[str, float] = {}
     with backend.context():
         start_w = backend.asarray(w[support]) if backend.digits is not None else w[support].copy()
@@ -626,7 +630,7 @@ def run_compress(
         if support.shape[0] > target:
             if method == "partition":
                 chosen = refine() if refine is not None else (backend if backend.digits is not None else None)
-                _partition_phase(state, target, ops, rng, chosen)
+                _partition_phase(state, target, ops, rng, chosen, progress)
                 t1 = time.perf_counter()
                 _greedy_steps(state, target, progress)
                 timings["finish"] = time.perf_counter() - t1

@@ -1,0 +1,82 @@
+"""Torch path: features and the batched reduction agree with numpy; float32 still meets the float64 tolerance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from unicomp.errors import InputError
+from unicomp.numerics.basis import ChebyshevBasis
+from unicomp.numerics.compress import ArrayOps, compress, eliminate_batch
+from unicomp.numerics.torch_backend import TorchOps, basis_features, chebyshev_features, compress_torch
+from unicomp.numerics.testfunctions import sigmoid_function
+
+from .test_compress import check_algorithm1
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Small batched kernels: torch's thread pool only adds contention on a 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs CUDA")])]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize(("dtype", "rtol"), [(torch.float64, 1e-12), (torch.float32, 2e-5)])
+def test_features_match_numpy(device: str, dtype: torch.dtype, rtol: float) -> None:
+    # The recurrence has O(k^2) ulps of error on [-1, 1]; rtol is ~1e4 ulps of the dtype, atol the same
+    # relative to the features' bound of one (entries near zero have no relative accuracy).
+    pts = np.random.default_rng(0).uniform(-3, 5, size=(300, 3))
+    basis = ChebyshevBasis.fit(pts, 6)
+    got = basis_features(basis, torch.as_tensor(pts, dtype=dtype, device=device)).cpu().double().numpy()
+    np.testing.assert_allclose(got, basis(pts), rtol=rtol, atol=rtol)
+    u = torch.as_tensor(basis.scale(pts), dtype=dtype, device=device)
+    assert chebyshev_features(u, 6).dtype == dtype
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_batched_elimination_matches_numpy_in_float64(device: str) -> None:
+    rng = np.random.default_rng(1)
+    rows = rng.uniform(-1, 1, size=(5, 30, 10))
+    rows[:, :, 0] = 1.0
+    rows[3, 25:] = 0.0  # padding rows of a shorter problem
+    w = rng.uniform(0.5, 2, size=(5, 30))
+    w[3, 25:] = 0.0
+    removals = np.array([20, 5, 0, 15, 12])
+    ref = eliminate_batch(ArrayOps(), rows, w, removals)
+    ops = TorchOps(torch.float64, device)
+    got = ops.to_numpy(eliminate_batch(ops, ops.to_engine(rows), ops.to_engine(w), ops.to_engine(removals)))
+    # Same pivots; weights differ only by the order of floating-point operations (LAPACK vs torch QR).
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
+    assert ((ref > 0).sum(axis=1) == np.array([10, 25, 30, 10, 18])).all()
+    moments = np.einsum("bmn,bm->bn", rows, ref)
+    np.testing.assert_allclose(moments, np.einsum("bmn,bm->bn", rows, w), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_compress_torch_gives_a_verified_compression(device: str, dtype: torch.dtype) -> None:
+    pts = np.random.default_rng(2).uniform(-1, 1, size=(3000, 3))
+    comp = compress_torch(pts, degree=3, size=300, dtype=dtype, device=device)
+    check_algorithm1(comp, pts)
+    assert comp.size == 300 and comp.info["engine"] == f"torch-{device}-{str(dtype)[6:]}"
+    ref = compress(pts, degree=3, size=300)
+    f = sigmoid_function(3)
+    if dtype == torch.float64:
+        # float64: the same kept set as numpy, weights equal up to rounding
+        assert np.array_equal(comp.indices, ref.indices)
+        np.testing.assert_allclose(comp.weights, ref.weights, rtol=1e-8)
+    # Either dtype: the error on the Fig. 2 function is of the same size as numpy's (a different support in
+    # float32 changes the degree-4 remainder by O(1) factors, not orders of magnitude).
+    assert f.error(comp, pts) <= 10 * f.error(ref, pts) + 1e-15
+
+
+def test_bad_dtype() -> None:
+    with pytest.raises(InputError, match="dtype"):
+        TorchOps(torch.int64, "cpu")
