@@ -9,10 +9,11 @@ import torch
 from unicomp.errors import InputError
 from unicomp.numerics.basis import ChebyshevBasis
 from unicomp.numerics.compress import ArrayOps, compress, eliminate_batch
-from unicomp.numerics.torch_backend import TorchOps, basis_features, chebyshev_features, compress_torch
 from unicomp.numerics.testfunctions import sigmoid_function
+from unicomp.numerics.torch_backend import TorchOps, basis_features, chebyshev_features, compress_torch
 
 from .test_compress import check_algorithm1
+
 
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
