@@ -30,13 +30,14 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from unicomp.errors import InputError
+from unicomp.theory._symbols import BY_ARGUMENT
 
 __all__ = [
     "CERTIFIED_DPS",
     "Arguments",
     "BoundResult",
+    "Statement",
     "as_exact",
-    "compute",
     "evaluate",
     "interval_value",
 ]
@@ -294,30 +295,44 @@ class BoundResult:
         return f"{self.name} = {self.value}{qualifier}\n  formula: {self.formula}\n  [{self.reference}]"
 
 
-def compute(
-    name: str,
-    formula: sp.Expr,
-    symbols: Mapping[str, sp.Symbol],
-    args: Arguments,
-    *,
-    assumptions: tuple[str, ...],
-    rigorous: bool,
-    reference: str,
-    certified: bool = False,
-    integer: bool = False,
-    note: str = "",
-) -> BoundResult:
-    """Evaluate ``formula`` at ``args`` and package it as a :class:`BoundResult`."""
-    value = evaluate(formula, symbols, args, certified=certified, integer=integer)
-    arguments = {symbols[n]: (args.exact[n][()] if args.exact[n].shape == () else args.exact[n]) for n in symbols}
-    return BoundResult(
-        name=name,
-        value=value,
-        formula=formula,
-        arguments=arguments,
-        assumptions=assumptions,
-        rigorous=rigorous,
-        reference=reference,
-        certified=certified and not integer,
-        note=note,
-    )
+@dataclass(frozen=True)
+class Statement:
+    """What a calculator states, apart from its formula: source, hypotheses, rigour.
+
+    Attributes
+    ----------
+    reference : str
+        Where in the paper (v2 numbering).
+    assumptions : tuple of str
+        Hypotheses of the statement.
+    rigorous : bool
+        Explicit constants (``True``) or an asymptotic statement with an unknown constant.
+    note : str
+        How to read the value.
+    integer : bool
+        The value is an exact integer threshold (``floor`` of the formula).
+    """
+
+    reference: str
+    assumptions: tuple[str, ...]
+    rigorous: bool = False
+    note: str = ""
+    integer: bool = False
+
+    def result(self, name: str, formula: sp.Expr, args: Arguments, certified: bool = False) -> BoundResult:
+        """Evaluate ``formula`` at ``args`` (each argument stands for ``BY_ARGUMENT[key]``)."""
+        symbols = {key: BY_ARGUMENT[key] for key in args.raw}
+        value = evaluate(formula, symbols, args, certified=certified, integer=self.integer)
+        scalar = args.shape == ()
+        arguments = {symbols[n]: (args.exact[n][()] if scalar else args.exact[n]) for n in symbols}
+        return BoundResult(
+            name=name,
+            value=value,
+            formula=formula,
+            arguments=arguments,
+            assumptions=self.assumptions,
+            rigorous=self.rigorous,
+            reference=self.reference,
+            certified=certified and not self.integer,
+            note=self.note,
+        )

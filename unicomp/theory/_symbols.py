@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = [
+    "BY_ARGUMENT",
     "L0",
     "A",
     "B",
@@ -43,3 +44,25 @@ A = sp.Symbol("A", positive=True)  #: Thm 8 prefactor constant
 B = sp.Symbol("B", positive=True)  #: Thm 8 rate constant
 L0 = sp.Symbol("L_0", real=True)  #: irreducible loss
 d0 = sp.Symbol("d_0", positive=True)  #: scaling-law scale
+
+#: The symbol each calculator argument (by its key in :class:`~unicomp.theory._results.Arguments`) stands for.
+BY_ARGUMENT: dict[str, sp.Symbol] = {
+    "d": d,
+    "d_prime": d_prime,
+    "k": k,
+    "m": m,
+    "n": n,
+    "r": r,
+    "radius": R,
+    "rho": rho,
+    "bound": M,
+    "lipschitz": lip,
+    "eps": eps,
+    "sigma": sigma,
+    "alpha": alpha,
+    "rate": alpha_prime,
+    "a": A,
+    "b": B,
+    "loss_floor": L0,
+    "d0": d0,
+}

@@ -52,7 +52,7 @@ import sympy as sp
 from unicomp.errors import InputError
 from unicomp.numerics.basis import num_moments
 from unicomp.theory import _symbols as S
-from unicomp.theory._results import Arguments, BoundResult, compute
+from unicomp.theory._results import Arguments, BoundResult, Statement
 from unicomp.theory.scaling import (
     boost_min_degree,
     boosted_exponent,
@@ -69,6 +69,8 @@ __all__ = [
     "POLYLOG_ERROR",
     "POLYLOG_SIZE",
     "RATE_ERROR_FORMULA",
+    "RATE_EXPONENT_FORMULA",
+    "RATE_MIN_DEGREE_FORMULA",
     "RATE_SIZE_FORMULA",
     "BoundResult",
     "ball_error",
@@ -98,8 +100,8 @@ BALL_FORMULA: sp.Expr = 2 * S.lip * S.d * REMAINDER_FORMULA
 #: Thm 4.
 RATE_ERROR_FORMULA: sp.Expr = S.d * S.d_prime ** (1 - (S.k + 1) / S.m)
 RATE_SIZE_FORMULA: sp.Expr = (S.d / S.eps) ** (S.m / (S.k - S.m + 1))
-_RATE_EXPONENT: sp.Expr = 1 + S.sigma * (1 - (S.k + 1) / S.m)
-_RATE_MIN_DEGREE: sp.Expr = sp.floor((1 + 1 / S.sigma) * S.m)
+RATE_EXPONENT_FORMULA: sp.Expr = 1 + S.sigma * (1 - (S.k + 1) / S.m)
+RATE_MIN_DEGREE_FORMULA: sp.Expr = sp.floor((1 + 1 / S.sigma) * S.m)
 #: Thm 7: the derived ("corrected") form and the printed form (see :mod:`unicomp.theory.errata`).
 POLYLOG_DEGREE: dict[str, sp.Expr] = {
     "corrected": S.rho * (sp.factorial(S.m) * S.n) ** (1 / S.m) / sp.E,
@@ -172,16 +174,7 @@ def packing_diameter(d: Any, n: Any, m: Any, radius: Any, *, certified: bool = F
     args.require(f["m"] >= 1, "m >= 1")
     args.require(f["radius"] > 0, "radius > 0")
     args.require(f["d"] > 2 * (f["n"] - 1), "d > 2 (n - 1) (otherwise the bound is vacuous)")
-    return compute(
-        "packing_diameter",
-        PACKING_FORMULA,
-        {"d": S.d, "n": S.n, "m": S.m, "radius": S.R},
-        args,
-        assumptions=("d points in a closed m-ball of radius R", "d > 2 (N - 1)"),
-        rigorous=True,
-        reference="Lemma 1",
-        certified=certified,
-    )
+    return _PACKING_DIAMETER.result("packing_diameter", PACKING_FORMULA, args, certified)
 
 
 def ball_error(
@@ -246,34 +239,11 @@ def ball_error(
     >>> float(f"{ball_error(100, 0.01, 3, 2, 1.0, 1.0, 1.0).value:.4g}")
     8.115e-06
     """
-    args = Arguments("ball_error", d=d, radius=diameter, k=k, m=m, rho=rho, bound=bound, lipschitz=lipschitz)
+    args = Arguments("ball_error", d=d, r=diameter, k=k, m=m, rho=rho, bound=bound, lipschitz=lipschitz)
     _check_remainder_args(args)
     args.require(args.float["d"] >= 0, "d >= 0 (the cluster weight)")
     args.require(args.float["lipschitz"] >= 0, "lipschitz >= 0")
-    return compute(
-        "ball_error",
-        BALL_FORMULA,
-        {
-            "d": S.d,
-            "radius": S.r,
-            "k": S.k,
-            "m": S.m,
-            "rho": S.rho,
-            "bound": S.M,
-            "lipschitz": S.lip,
-        },
-        args,
-        assumptions=(
-            "the re-weighting keeps the mass and all moments of order <= k of the cluster",
-            "weights stay non-negative",
-            "g analytic with |g| <= M on the polydisc of radius rho about a point of the cluster",
-            "h is L_h-Lipschitz between the two values of sum_i c_i g(w_i)",
-            "sqrt(m) * diameter < rho",
-        ),
-        rigorous=True,
-        reference="Thm 3",
-        certified=certified,
-    )
+    return _BALL_ERROR.result("ball_error", BALL_FORMULA, args, certified)
 
 
 def _rate_args(name: str, **values: Any) -> Arguments:
@@ -323,17 +293,7 @@ def rate_error(d: Any, d_prime: Any, k: Any, m: Any, *, certified: bool = False)
     """
     args = _rate_args("rate_error", d=d, d_prime=d_prime, k=k, m=m)
     _require_compression(args)
-    return compute(
-        "rate_error",
-        RATE_ERROR_FORMULA,
-        {"d": S.d, "d_prime": S.d_prime, "k": S.k, "m": S.m},
-        args,
-        assumptions=("||w_i|| <= R", "f = h(sum_i g(w_i)) with h, g analytic (Assumption 1)", "k + 1 > m"),
-        rigorous=False,
-        reference="Thm 4",
-        certified=certified,
-        note=_ASYMPTOTIC,
-    )
+    return _RATE_ERROR.result("rate_error", RATE_ERROR_FORMULA, args, certified)
 
 
 def _require_compression(args: Arguments) -> None:
@@ -387,17 +347,7 @@ def rate_size(d: Any, eps: Any, k: Any, m: Any, *, certified: bool = False) -> B
     args.require(args.float["k"] > args.float["m"] - 1, "k > m - 1")
     args.require(args.float["eps"] > 0, "eps > 0")
     args.require(args.float["d"] > 0, "d > 0")
-    return compute(
-        "rate_size",
-        RATE_SIZE_FORMULA,
-        {"d": S.d, "eps": S.eps, "k": S.k, "m": S.m},
-        args,
-        assumptions=("||w_i|| <= R", "Assumption 1", "k > m - 1"),
-        rigorous=False,
-        reference="Thm 4",
-        certified=certified,
-        note=_ASYMPTOTIC,
-    )
+    return _RATE_SIZE.result("rate_size", RATE_SIZE_FORMULA, args, certified)
 
 
 def rate_exponent(k: Any, m: Any, sigma: Any, *, certified: bool = False) -> BoundResult:
@@ -423,17 +373,7 @@ def rate_exponent(k: Any, m: Any, sigma: Any, *, certified: bool = False) -> Bou
     """
     args = _rate_args("rate_exponent", k=k, m=m, sigma=sigma)
     _require_sigma(args)
-    return compute(
-        "rate_exponent",
-        _RATE_EXPONENT,
-        {"k": S.k, "m": S.m, "sigma": S.sigma},
-        args,
-        assumptions=("d' = d**sigma", "Assumption 1", "||w_i|| <= R"),
-        rigorous=False,
-        reference="Thm 4, corollary",
-        certified=certified,
-        note="exponent of an asymptotic bound; exact given the statement",
-    )
+    return _RATE_EXPONENT.result("rate_exponent", RATE_EXPONENT_FORMULA, args, certified)
 
 
 def _require_sigma(args: Arguments) -> None:
@@ -465,17 +405,7 @@ def rate_min_degree(m: Any, sigma: Any) -> BoundResult:
     args.integer("m")
     args.require(args.float["m"] >= 1, "m >= 1")
     _require_sigma(args)
-    return compute(
-        "rate_min_degree",
-        _RATE_MIN_DEGREE,
-        {"m": S.m, "sigma": S.sigma},
-        args,
-        assumptions=("d' = d**sigma", "Assumption 1", "||w_i|| <= R"),
-        rigorous=False,
-        reference="Thm 4, corollary",
-        integer=True,
-        note="the threshold is exact; the vanishing-error statement it comes from is asymptotic",
-    )
+    return _RATE_MIN_DEGREE.result("rate_min_degree", RATE_MIN_DEGREE_FORMULA, args)
 
 
 def _polylog_args(name: str, form: str, **values: Any) -> Arguments:
@@ -530,17 +460,7 @@ def polylog_degree(n: Any, m: Any, rho: Any, *, form: Form = "corrected", certif
     """
     args = _polylog_args("polylog_degree", form, n=n, m=m, rho=rho)
     args.require(args.float["n"] >= 1, "n >= 1")
-    return compute(
-        "polylog_degree",
-        POLYLOG_DEGREE[form],
-        {"n": S.n, "m": S.m, "rho": S.rho},
-        args,
-        assumptions=("g analytic with radius of convergence rho (in units of R)", "N large"),
-        rigorous=False,
-        reference="Thm 7",
-        certified=certified,
-        note=_POLYLOG_NOTE,
-    )
+    return _POLYLOG_DEGREE.result("polylog_degree", POLYLOG_DEGREE[form], args, certified)
 
 
 def polylog_error(
@@ -582,21 +502,7 @@ def polylog_error(
     args = _polylog_args("polylog_error", form, d=d, d_prime=d_prime, m=m, rho=rho)
     args.require(args.float["d_prime"] >= 1, "d_prime >= 1")
     args.require(args.float["d_prime"] < args.float["d"], "d_prime < d (a compression must remove objects)")
-    return compute(
-        "polylog_error",
-        POLYLOG_ERROR[form],
-        {"d": S.d, "d_prime": S.d_prime, "m": S.m, "rho": S.rho},
-        args,
-        assumptions=(
-            "||w_i|| <= R",
-            "Assumption 1 with radius of convergence rho",
-            "k re-optimised per step",
-        ),
-        rigorous=False,
-        reference="Thm 7",
-        certified=certified,
-        note=_POLYLOG_NOTE,
-    )
+    return _POLYLOG_ERROR.result("polylog_error", POLYLOG_ERROR[form], args, certified)
 
 
 def polylog_size(
@@ -631,17 +537,7 @@ def polylog_size(
     args = _polylog_args("polylog_size", form, d=d, eps=eps, m=m, rho=rho)
     args.require(args.float["eps"] > 0, "eps > 0")
     args.require(args.float["eps"] < args.float["d"], "eps < d (otherwise no compression is needed)")
-    return compute(
-        "polylog_size",
-        POLYLOG_SIZE[form],
-        {"d": S.d, "eps": S.eps, "m": S.m, "rho": S.rho},
-        args,
-        assumptions=("||w_i|| <= R", "Assumption 1 with radius of convergence rho"),
-        rigorous=False,
-        reference="Thm 7",
-        certified=certified,
-        note=_POLYLOG_NOTE,
-    )
+    return _POLYLOG_SIZE.result("polylog_size", POLYLOG_SIZE[form], args, certified)
 
 
 def _lower_args(name: str, **values: Any) -> Arguments:
@@ -686,17 +582,7 @@ def lower_bound(d: Any, d_prime: Any, m: Any, a: Any = 1, b: Any = 1, *, certifi
     args = _lower_args("lower_bound", d=d, d_prime=d_prime, m=m, a=a, b=b)
     args.require(args.float["d_prime"] >= 1, "d_prime >= 1")
     args.require(args.float["d_prime"] < args.float["d"], "d_prime < d")
-    return compute(
-        "lower_bound",
-        LOWER_FORMULA,
-        {"d": S.d, "d_prime": S.d_prime, "m": S.m, "a": S.A, "b": S.B},
-        args,
-        assumptions=_LOWER_ASSUMPTIONS,
-        rigorous=False,
-        reference="Thm 8",
-        certified=certified,
-        note="lower bound with unknown constants A, B (defaults 1)",
-    )
+    return _LOWER_BOUND.result("lower_bound", LOWER_FORMULA, args, certified)
 
 
 def lower_bound_size(d: Any, eps: Any, m: Any, a: Any = 1, b: Any = 1, *, certified: bool = False) -> BoundResult:
@@ -725,17 +611,7 @@ def lower_bound_size(d: Any, eps: Any, m: Any, a: Any = 1, b: Any = 1, *, certif
     args = _lower_args("lower_bound_size", d=d, eps=eps, m=m, a=a, b=b)
     args.require(args.float["eps"] > 0, "eps > 0")
     args.require(args.float["eps"] < args.float["a"] * args.float["d"], "eps < A d")
-    return compute(
-        "lower_bound_size",
-        _LOWER_SIZE,
-        {"d": S.d, "eps": S.eps, "m": S.m, "a": S.A, "b": S.B},
-        args,
-        assumptions=_LOWER_ASSUMPTIONS,
-        rigorous=False,
-        reference="Thm 8",
-        certified=certified,
-        note="solves lower_bound(d, d') = eps for d'",
-    )
+    return _LOWER_BOUND_SIZE.result("lower_bound_size", _LOWER_SIZE, args, certified)
 
 
 def lower_bound_degree(d_prime: Any, m: Any) -> BoundResult:
@@ -786,3 +662,61 @@ def lower_bound_degree(d_prime: Any, m: Any) -> BoundResult:
         reference="Thm 8 (proof)",
         note="value is the smallest k satisfying the formula (an inequality)",
     )
+
+
+# What each calculator states besides its formula (evaluated at import; read by the functions above).
+_PACKING_DIAMETER = Statement(
+    reference="Lemma 1", assumptions=("d points in a closed m-ball of radius R", "d > 2 (N - 1)"), rigorous=True
+)
+_BALL_ERROR = Statement(
+    reference="Thm 3",
+    assumptions=(
+        "the re-weighting keeps the mass and all moments of order <= k of the cluster",
+        "weights stay non-negative",
+        "g analytic with |g| <= M on the polydisc of radius rho about a point of the cluster",
+        "h is L_h-Lipschitz between the two values of sum_i c_i g(w_i)",
+        "sqrt(m) * diameter < rho",
+    ),
+    rigorous=True,
+)
+_RATE_ERROR = Statement(
+    reference="Thm 4",
+    assumptions=("||w_i|| <= R", "f = h(sum_i g(w_i)) with h, g analytic (Assumption 1)", "k + 1 > m"),
+    note=_ASYMPTOTIC,
+)
+_RATE_SIZE = Statement(reference="Thm 4", assumptions=("||w_i|| <= R", "Assumption 1", "k > m - 1"), note=_ASYMPTOTIC)
+_COROLLARY_ASSUMPTIONS = ("d' = d**sigma", "Assumption 1", "||w_i|| <= R")
+_RATE_EXPONENT = Statement(
+    reference="Thm 4, corollary",
+    assumptions=_COROLLARY_ASSUMPTIONS,
+    note="exponent of an asymptotic bound; exact given the statement",
+)
+_RATE_MIN_DEGREE = Statement(
+    reference="Thm 4, corollary",
+    assumptions=_COROLLARY_ASSUMPTIONS,
+    note="the threshold is exact; the vanishing-error statement it comes from is asymptotic",
+    integer=True,
+)
+_POLYLOG_DEGREE = Statement(
+    reference="Thm 7",
+    assumptions=("g analytic with radius of convergence rho (in units of R)", "N large"),
+    note=_POLYLOG_NOTE,
+)
+_POLYLOG_ERROR = Statement(
+    reference="Thm 7",
+    assumptions=(
+        "||w_i|| <= R",
+        "Assumption 1 with radius of convergence rho",
+        "k re-optimised per step",
+    ),
+    note=_POLYLOG_NOTE,
+)
+_POLYLOG_SIZE = Statement(
+    reference="Thm 7", assumptions=("||w_i|| <= R", "Assumption 1 with radius of convergence rho"), note=_POLYLOG_NOTE
+)
+_LOWER_BOUND = Statement(
+    reference="Thm 8", assumptions=_LOWER_ASSUMPTIONS, note="lower bound with unknown constants A, B (defaults 1)"
+)
+_LOWER_BOUND_SIZE = Statement(
+    reference="Thm 8", assumptions=_LOWER_ASSUMPTIONS, note="solves lower_bound(d, d') = eps for d'"
+)

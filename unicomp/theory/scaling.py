@@ -22,7 +22,7 @@ import sympy as sp
 
 from unicomp.errors import InputError
 from unicomp.theory import _symbols as S
-from unicomp.theory._results import Arguments, BoundResult, compute
+from unicomp.theory._results import Arguments, BoundResult, Statement
 
 __all__ = [
     "BOOST_CONDITION",
@@ -97,22 +97,7 @@ def boost_min_degree(m: Any, sigma: Any, alpha: Any, *, normalization: Normaliza
     args = _scaling_args("boost_min_degree", m=m, sigma=sigma, alpha=alpha)
     args.integer("m")
     args.require(args.float["m"] >= 1, "m >= 1")
-    return compute(
-        "boost_min_degree",
-        sp.floor(BOOST_CONDITION[normalization]),
-        {"m": S.m, "sigma": S.sigma, "alpha": S.alpha},
-        args,
-        assumptions=(
-            "L(d) = L_0 + (d_0/d)**alpha",
-            "d' = d**sigma",
-            "Thm 4 (Assumption 1, ||w_i|| <= R)",
-            f"{normalization}-normalised error",
-        ),
-        rigorous=False,
-        reference="Sec. 5 (scaling laws), from Thm 4",
-        integer=True,
-        note="smallest integer k with k + 1 > threshold; the threshold is exact, Thm 4 is asymptotic",
-    )
+    return _BOOST_MIN_DEGREE[normalization].result("boost_min_degree", sp.floor(BOOST_CONDITION[normalization]), args)
 
 
 def boosted_exponent(alpha: Any, sigma: Any, *, certified: bool = False) -> BoundResult:
@@ -137,17 +122,7 @@ def boosted_exponent(alpha: Any, sigma: Any, *, certified: bool = False) -> Boun
     1.366
     """
     args = _scaling_args("boosted_exponent", alpha=alpha, sigma=sigma)
-    return compute(
-        "boosted_exponent",
-        _BOOST_EXPONENT,
-        {"alpha": S.alpha, "sigma": S.sigma},
-        args,
-        assumptions=("L(d) = L_0 + (d_0/d)**alpha", "d' = d**sigma", "k above boost_min_degree"),
-        rigorous=False,
-        reference="Sec. 5 (scaling laws)",
-        certified=certified,
-        note="ideal exponent; holds when the compression error is negligible",
-    )
+    return _BOOSTED_EXPONENT.result("boosted_exponent", _BOOST_EXPONENT, args, certified)
 
 
 def compressed_scaling_law(
@@ -182,16 +157,7 @@ def compressed_scaling_law(
     )
     args.require(args.float["d_prime"] > 0, "d_prime > 0")
     args.require(args.float["d0"] > 0, "d0 > 0")
-    return compute(
-        "compressed_scaling_law",
-        _SCALING_LAW,
-        {"d_prime": S.d_prime, "loss_floor": S.L0, "d0": S.d0, "alpha": S.alpha, "sigma": S.sigma},
-        args,
-        assumptions=("L(d) = L_0 + (d_0/d)**alpha", "d' = d**sigma", "k above boost_min_degree"),
-        rigorous=False,
-        reference="Sec. 5 (scaling laws)",
-        certified=certified,
-    )
+    return _COMPRESSED_SCALING_LAW.result("compressed_scaling_law", _SCALING_LAW, args, certified)
 
 
 def stretched_exponential(
@@ -232,14 +198,36 @@ def stretched_exponential(
     args.require(args.float["m"] >= 1, "m >= 1")
     args.require(args.float["d_prime"] > 0, "d_prime > 0")
     args.require(args.float["rate"] > 0, "rate > 0")
-    return compute(
-        "stretched_exponential",
-        _STRETCHED,
-        {"d_prime": S.d_prime, "m": S.m, "rate": S.alpha_prime, "loss_floor": S.L0},
-        args,
-        assumptions=("L(d) = L_0 + (d_0/d)**alpha", "d' = O(log^m d) (Thm 7)"),
-        rigorous=False,
-        reference="Sec. 5 (stretched exponential), from Thm 7",
-        certified=certified,
-        note="the rate alpha' is not given by the theory; fit it",
+    return _STRETCHED_EXPONENTIAL.result("stretched_exponential", _STRETCHED, args, certified)
+
+
+# What each calculator states besides its formula (evaluated at import; read by the functions above).
+_BOOST_MIN_DEGREE = {
+    norm: Statement(
+        reference="Sec. 5 (scaling laws), from Thm 4",
+        assumptions=(
+            "L(d) = L_0 + (d_0/d)**alpha",
+            "d' = d**sigma",
+            "Thm 4 (Assumption 1, ||w_i|| <= R)",
+            f"{norm}-normalised error",
+        ),
+        note="smallest integer k with k + 1 > threshold; the threshold is exact, Thm 4 is asymptotic",
+        integer=True,
     )
+    for norm in BOOST_CONDITION
+}
+_LAW_ASSUMPTIONS = ("L(d) = L_0 + (d_0/d)**alpha", "d' = d**sigma", "k above boost_min_degree")
+_BOOSTED_EXPONENT = Statement(
+    reference="Sec. 5 (scaling laws)",
+    assumptions=_LAW_ASSUMPTIONS,
+    note="ideal exponent; holds when the compression error is negligible",
+)
+_COMPRESSED_SCALING_LAW = Statement(
+    reference="Sec. 5 (scaling laws)",
+    assumptions=_LAW_ASSUMPTIONS,
+)
+_STRETCHED_EXPONENTIAL = Statement(
+    reference="Sec. 5 (stretched exponential), from Thm 7",
+    assumptions=("L(d) = L_0 + (d_0/d)**alpha", "d' = O(log^m d) (Thm 7)"),
+    note="the rate alpha' is not given by the theory; fit it",
+)

@@ -35,7 +35,7 @@ import sympy as sp
 from unicomp.errors import InputError
 from unicomp.numerics.basis import multi_indices
 from unicomp.theory import _symbols as S
-from unicomp.theory._results import Arguments, BoundResult, compute
+from unicomp.theory._results import Arguments, BoundResult, Statement
 
 __all__ = [
     "REMAINDER_FORMULA",
@@ -97,18 +97,9 @@ def taylor_remainder(radius: Any, k: Any, m: Any, rho: Any, bound: Any, *, certi
     >>> round(res.value, 12)
     0.000222222222
     """
-    args = Arguments("taylor_remainder", radius=radius, k=k, m=m, rho=rho, bound=bound)
+    args = Arguments("taylor_remainder", r=radius, k=k, m=m, rho=rho, bound=bound)
     _check_remainder_args(args)
-    return compute(
-        "taylor_remainder",
-        REMAINDER_FORMULA,
-        {"radius": S.r, "k": S.k, "m": S.m, "rho": S.rho, "bound": S.M},
-        args,
-        assumptions=_REMAINDER_ASSUMPTIONS,
-        rigorous=True,
-        reference="Thm 3 (proof), Cauchy estimates",
-        certified=certified,
-    )
+    return _TAYLOR_REMAINDER.result("taylor_remainder", REMAINDER_FORMULA, args, certified)
 
 
 _REMAINDER_ASSUMPTIONS = (
@@ -126,9 +117,9 @@ def _check_remainder_args(args: Arguments) -> None:
     args.require(f["m"] >= 1, "m >= 1")
     args.require(f["rho"] > 0, "rho > 0 (a positive radius of analyticity)")
     args.require(f["bound"] >= 0, "bound M >= 0")
-    args.require(f["radius"] >= 0, "radius r >= 0")
+    args.require(f["r"] >= 0, "r >= 0 (the distance or diameter)")
     args.require(
-        f["m"] ** 0.5 * f["radius"] < f["rho"],
+        f["m"] ** 0.5 * f["r"] < f["rho"],
         "sqrt(m) * r < rho (the cluster must lie well inside the polydisc of analyticity)",
     )
 
@@ -281,3 +272,9 @@ def _truncate(expr: sp.Expr, t: sp.Symbol, order: int) -> sp.Expr:
     """Drop the powers of ``t`` above ``order`` from a polynomial in ``t``."""
     poly = sp.Poly(expr, t)
     return sp.Add(*(c * t**j for (j,), c in poly.terms() if j <= order))
+
+
+# What each calculator states besides its formula (evaluated at import; read by the functions above).
+_TAYLOR_REMAINDER = Statement(
+    reference="Thm 3 (proof), Cauchy estimates", assumptions=_REMAINDER_ASSUMPTIONS, rigorous=True
+)
