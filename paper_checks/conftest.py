@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -111,6 +112,19 @@ class Audit:
             reason = f"component {module} is not in this build (missing module {exc.name})"
             self.record("not checkable here", {"missing": module}, reason)
             pytest.skip(reason)
+
+
+@pytest.fixture
+def single_thread() -> Iterator[None]:
+    """Run torch on one thread for the test (tiny networks: thread start-up dominates on 2 cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

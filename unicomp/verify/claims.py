@@ -55,6 +55,7 @@ __all__ = [
     "fit_line",
     "fit_loglog",
     "mean_slope",
+    "rounding_verdict",
     "trajectory_gap",
     "vanishing_error",
 ]
@@ -419,3 +420,27 @@ def check_target_compression(
     if not worst <= tol:
         raise InvariantViolation(f"moment residual {worst:.3e} > tol {tol:.1e}")
     return worst
+
+
+#: float32 and float64 machine epsilons; rounding errors scale with their ratio (about 5e8).
+_EPS32, _EPS64 = float(np.finfo(np.float32).eps), float(np.finfo(np.float64).eps)
+
+
+def rounding_verdict(gap64: float, gap32: float, *, what: str = "gap", factor: float = 1e-3) -> Outcome:
+    r"""Verdict for "this gap is rounding only": it must shrink with the working precision.
+
+    The same computation run in float32 and in float64: a gap caused by rounding scales with machine
+    epsilon, so ``gap64 / gap32`` is about :math:`\epsilon_{64}/\epsilon_{32} \approx 2\cdot10^{-9}`,
+    whereas a real discrepancy (an update that does not commute, a wrong gradient scale) is the same in
+    both precisions.  ``holds`` if ``gap64 <= factor * gap32`` (default: a thousand-fold shrink, far from
+    both regimes) or both are exactly 0; ``fails`` otherwise.
+
+    >>> rounding_verdict(3e-16, 2e-7)[0], rounding_verdict(0.01, 0.01)[0]
+    ('holds', 'fails')
+    """
+    text = f"{what}: {gap64:.2e} (float64) vs {gap32:.2e} (float32), ratio expected ~{_EPS64 / _EPS32:.0e} if rounding"
+    if gap64 == 0.0 and gap32 == 0.0:
+        return "holds", text + "; both exactly 0"
+    if gap64 <= factor * gap32:
+        return "holds", text
+    return "fails", text + "; the gap does not shrink with the precision"
