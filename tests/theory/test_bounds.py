@@ -31,6 +31,8 @@ CASES: list[tuple[Callable[..., BoundResult], dict[str, Any]]] = [
     (bounds.polylog_degree, {"n": 5000, "m": 2, "rho": 0.7}),
     (bounds.polylog_error, {"d": 1e6, "d_prime": 2000, "m": 2, "rho": 0.7}),
     (bounds.polylog_size, {"d": 1e6, "eps": 1e-9, "m": 2, "rho": 0.7}),
+    (bounds.polylog_error, {"d": 1e6, "d_prime": 2000, "m": 2, "rho": 0.7, "form": "printed"}),
+    (bounds.polylog_size, {"d": 1e6, "eps": 1e-9, "m": 3, "rho": 2.5, "form": "printed"}),
     (bounds.lower_bound, {"d": 1e5, "d_prime": 300, "m": 2, "a": 0.5, "b": 2.0}),
     (bounds.lower_bound_size, {"d": 1e5, "eps": 1e-8, "m": 3, "a": 0.5, "b": 2.0}),
     (bounds.boosted_exponent, {"alpha": 0.683, "sigma": 0.5}),
@@ -63,9 +65,7 @@ def test_value_is_the_formula(fn: Callable[..., BoundResult], kwargs: dict[str, 
 
 
 @pytest.mark.parametrize(("fn", "kwargs"), CASES, ids=IDS)
-def test_certified_encloses_high_precision_value(
-    fn: Callable[..., BoundResult], kwargs: dict[str, Any]
-) -> None:
+def test_certified_encloses_high_precision_value(fn: Callable[..., BoundResult], kwargs: dict[str, Any]) -> None:
     res = fn(**kwargs, certified=True)
     assert res.certified
     mpmath.mp.dps = 60
