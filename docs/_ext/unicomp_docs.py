@@ -30,8 +30,8 @@ from typing import Any, ClassVar
 
 import sympy
 from docutils import nodes
-from docutils.statemachine import StringList
 from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
