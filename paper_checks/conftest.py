@@ -114,15 +114,22 @@ class Audit:
             pytest.skip(reason)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def single_thread() -> Iterator[None]:
-    """Run torch on one thread for the test (tiny networks: thread start-up dominates on 2 cores)."""
+    """One BLAS thread and one torch thread per check (restored afterwards).
+
+    The checks run many small problems; on the 2-core CI machine multi-threaded BLAS and torch spend their
+    time starting and synchronising threads (a batched QR of Algorithm 1 measured 100x slower with the
+    default OpenBLAS threading than with one thread).
+    """
     import torch
+    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        yield
+        with threadpool_limits(limits=1):
+            yield
     finally:
         torch.set_num_threads(before)
 

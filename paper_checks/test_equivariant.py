@@ -83,7 +83,7 @@ def _split_lr_gaps(models, data, probe, cfg, perm) -> tuple[float, float]:
     return _param_gap(trained["orig"], trained["perm"], perm), out_gap
 
 
-def test_equivariant(audit, single_thread):
+def test_equivariant(audit):
     training = audit.require("unicomp.numerics.training")
     width = 64 if audit.full else 16
     epochs = 30 if audit.full else 5

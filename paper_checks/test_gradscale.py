@@ -25,7 +25,7 @@ from unicomp.verify.claims import combine, rounding_verdict
 RUNS = {"sgd": 0.05, "adam": 1e-2}
 
 
-def test_gradscale(audit, single_thread):
+def test_gradscale(audit):
     dynamics = audit.require("unicomp.theory.dynamics")
     networks = audit.require("unicomp.numerics.networks")
     training = audit.require("unicomp.numerics.training")
