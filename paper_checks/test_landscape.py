@@ -67,7 +67,8 @@ def test_landscape(audit):
                          f"{name} gap: slope of log(sup gap) vs k {fit} (per unit k: x{np.exp(fit.slope):.2f})"))
         last, rand = gaps[-1].mean(), float(np.mean(base))
         outcomes.append(("holds" if last < rand else "fails",
-                         f"{name} gap at k={degrees[-1]}: {last:.2e} vs random subset {rand:.2e} +- {np.std(base):.1e}"))
+                         f"{name} gap at k={degrees[-1]}: {last:.2e} vs random subset {rand:.2e} "
+                         f"+- {np.std(base):.1e}"))
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.semilogy(degrees, loss_gap.mean(axis=1), "o-", label="sup |L - L'| / L")
     ax.semilogy(degrees, grad_gap.mean(axis=1), "s-", label="sup |grad L - grad L'| / |grad L|")
