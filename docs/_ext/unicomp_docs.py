@@ -12,8 +12,9 @@ Re-exported names
     A reference such as ``unicomp.recombine`` (a re-export) or ``Compression.save`` written inside a module
     that imports ``Compression`` names an object that is documented under its defining module.  On
     ``missing-reference`` the target is looked up in the importing namespace and, when the object it finds
-    is documented under its canonical ``__module__.__qualname__``, the reference is pointed there.  Names
-    that do not resolve to a documented unicomp object stay unresolved (and fail the nitpicky build).
+    is documented under its canonical ``__module__.__qualname__``, the reference is pointed there.  A
+    module constant without a doc comment (which autodoc does not list) links to its module.  Names that do
+    not resolve to a documented unicomp object stay unresolved (and fail the nitpicky build).
 
 Audit report
     On ``builder-inited`` the report written by ``pytest paper_checks`` (``paper_checks/report/report.md``
@@ -95,22 +96,27 @@ class SymbolicDirective(SphinxDirective):
         return [container]
 
 
-def _lookup(path: str, module: str | None) -> Any:
-    """The object a dotted ``path`` names, absolute or relative to ``module``; ``None`` if not found."""
+def _lookup(path: str, module: str | None) -> tuple[Any, str] | None:
+    """The object a dotted ``path`` names (absolute or relative to ``module``) and the module holding it."""
     bases = [module, None] if module else [None]
     for base in bases:
         parts = path.split(".")
         try:
             if base is None:
-                obj: Any = importlib.import_module(parts[0])
+                holder = parts[0]
+                obj: Any = importlib.import_module(holder)
                 parts = parts[1:]
+                while parts and isinstance(getattr(obj, parts[0], None), type(importlib)):
+                    holder = f"{holder}.{parts[0]}"
+                    obj = getattr(obj, parts.pop(0))
             else:
+                holder = base
                 obj = importlib.import_module(base)
             for part in parts:
                 obj = getattr(obj, part)
         except (ImportError, AttributeError):
             continue
-        return obj
+        return obj, holder
     return None
 
 
@@ -128,13 +134,23 @@ def _resolve_reexport(
     if node.get("refdomain") != "py":
         return None
     target = node["reftarget"].lstrip("~.")
-    canonical = _canonical_name(_lookup(target, node.get("py:module")))
-    if canonical is None or canonical == target:
+    found = _lookup(target, node.get("py:module"))
+    if found is None:
+        return None
+    obj, holder = found
+    if not holder.startswith("unicomp"):
         return None
     domain = env.get_domain("py")
-    retry = node.deepcopy()
-    retry["reftarget"] = canonical
-    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], canonical, retry, contnode)
+    canonical = _canonical_name(obj)
+    if canonical is not None and canonical != target:
+        retry = node.deepcopy()
+        retry["reftarget"] = canonical
+        return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], canonical, retry, contnode)
+    if node["reftype"] in {"data", "obj", "const", "attr"} and canonical is None:
+        # A module constant without a doc comment has no entry of its own (autodoc skips undocumented
+        # data); point the reference at the documented module that defines it.
+        return domain.resolve_xref(env, node["refdoc"], app.builder, "mod", holder, node.deepcopy(), contnode)
+    return None
 
 
 def _prepare_audit_report(app: Sphinx) -> None:
