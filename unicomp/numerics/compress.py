@@ -516,7 +516,7 @@ def compress(
     *,
     degree: int,
     size: int,
-    method: Method = "partition",
+    method: str = "partition",
     precision: int | None = None,
     seed: int = 0,
     progress: bool = False,

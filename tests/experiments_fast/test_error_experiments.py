@@ -1,0 +1,61 @@
+"""Figs. 2, 6, 8 experiment drivers at a tiny scale: structure, figures, and the properties they measure."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from unicomp.errors import InputError
+from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, Fig2Config, run_fig2
+from unicomp.experiments.fig6_runtime import run_fig6
+from unicomp.experiments.fig8_polylog import polylog_size, run_fig8
+
+
+def test_fig2_tiny_sweep_float64_and_high_precision() -> None:
+    cfg = Fig2Config(ms=(2,), ks=(1, 3), ds=(500, 1000, 2000), trials=2, hp_ms=(1,), hp_ks=(8,),
+                     hp_ds=(300, 600), hp_trials=2, hp_digits=30)
+    res = run_fig2(config=cfg)
+    f64, hp = res.data["float64"], res.data["mpmath"]
+    assert f64["errors"]["m=2,k=3"].shape == (2, 3) and f64["sizes"]["m=2,k=3"] == [50, 100, 200]
+    for key in ("m=2,k=1", "m=2,k=3"):
+        # Thm 4 guarantees alpha >= (k+1)/m - 2 asymptotically (0 and 0 here); the fit must at least show the
+        # error falling with d, as the paper reports (1.36 and 2.45 at the paper's scale).
+        assert not f64["saturated"][key] and f64["alpha"][key] > res.data["bound_alpha"][key]
+    # m=1, k=8 at 30 digits: errors below the float64 floor are resolved, not rounded to zero.
+    assert np.all(hp["errors"]["m=1,k=8"] > 0) and np.min(hp["errors"]["m=1,k=8"]) < FLOOR_FLOAT64
+    assert len(res.figure.axes) == 2
+    plt.close(res.figure)
+
+
+def test_fig8_tiny_sweep_stops_when_the_error_stops_falling() -> None:
+    # d = 1000 -> d' = 828 (m = 1): the smallest d the paper uses, where 120 log d < d
+    res = run_fig8(ms=(1,), ds=(1000,), max_degree=6, hp_ms=(1,), hp_ds=(1000,), hp_max_degree=9,
+                   hp_degree_step=4, hp_digits=30)
+    for prec in ("float64", "mpmath"):
+        for row in res.data[prec]["m=1"]:
+            assert row["size"] == min(polylog_size(row["d"], 1), row["d"])
+            errors = dict(row["tried"])
+            assert row["best_error"] == min(errors.values()) < errors[1]
+    hp = res.data["mpmath"]["m=1"][0]
+    assert hp["best_error"] < FLOOR_FLOAT64  # high precision goes below what float64 can show
+    plt.close(res.figure)
+
+
+def test_polylog_size_matches_the_paper() -> None:
+    assert polylog_size(1000, 1) == int(120 * math.log(1000)) == 828
+    assert polylog_size(64000, 2) == 2449  # the reported d' at d = 64000
+
+
+def test_fig6_tiny_sweep() -> None:
+    res = run_fig6(ms=(1,), ds=(500, 1000))
+    assert len(res.data["seconds"]["m=1"]) == 2 and all(t > 0 for t in res.data["seconds"]["m=1"])
+    assert math.isfinite(res.data["slope"]["m=1"])
+    plt.close(res.figure)
+
+
+def test_unknown_tier() -> None:
+    with pytest.raises(InputError, match="tier"):
+        run_fig6("huge")
