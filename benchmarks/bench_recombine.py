@@ -1,0 +1,203 @@
+"""Benchmark of :func:`unicomp.recombine` against simple baselines (issue 2 targets).
+
+Run by hand, single-threaded BLAS (the script sets ``OPENBLAS_NUM_THREADS=1`` unless already set)::
+
+    .venv/bin/python benchmarks/bench_recombine.py [--quick]
+
+Writes ``benchmarks/results/recombine.json`` and ``recombine.md`` with machine, versions and thread settings.
+
+Cases: N = 1e5 and 1e6 uniform points in [-1, 1]^2, k = 10 (66 moments): best-of-3 time, kept size, the
+scaled residual max_e |moment difference| / sum_i |c_i Phi_e(w_i)|, and the peak memory (tracemalloc's
+peak of traced allocations, numpy arrays included, measured in a separate run).  Reference: one chunked
+pass that only computes the 66 moments.  Baselines on the same points (smaller N where they are too slow):
+straightforward peeling with one SVD null vector per removed point (the paper's Algorithm 2),
+``scipy.optimize.nnls`` and ``scipy.optimize.linprog`` (HiGHS) on A c = b, c >= 0.  And the 50-digit run
+N = 2000, m = 2, k = 10.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+import scipy.linalg  # noqa: E402
+import scipy.optimize  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _environment import environment, params_key  # noqa: E402
+
+from unicomp import recombine  # noqa: E402
+from unicomp.numerics.basis import ChebyshevBasis  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` calls and the last result."""
+    best, out = math.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def peak_memory_mb(fn: Callable[[], Any]) -> float:
+    """Peak traced allocation (MB) during one call."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def scaled_residual(points: np.ndarray, idx: np.ndarray, weights: np.ndarray, degree: int) -> float:
+    """max_e |sum_i Phi_e(w_i) - sum_j c_j Phi_e(w_j)| / sum_i |Phi_e(w_i)| in the Chebyshev basis of the box."""
+    basis = ChebyshevBasis.fit(points, degree)
+    full = np.zeros(basis.size)
+    absolute = np.zeros(basis.size)
+    for lo in range(0, len(points), 65536):
+        feats = basis(points[lo : lo + 65536])
+        full += [math.fsum(col) for col in feats.T]
+        absolute += np.abs(feats).sum(axis=0)
+    kept = basis(points[idx]).T @ weights
+    return float(np.max(np.abs(full - kept) / absolute))
+
+
+def moments_only(points: np.ndarray, degree: int) -> np.ndarray:
+    """The reference pass: the 66 weighted moments of the data, chunk by chunk, nothing else."""
+    basis = ChebyshevBasis.fit(points, degree)
+    ones = np.ones(16384)
+    total = np.zeros(basis.size)
+    for lo in range(0, len(points), 16384):
+        chunk = points[lo : lo + 16384]
+        total += basis.group_sums(chunk, ones[: len(chunk)], len(chunk))[0]
+    return total
+
+
+def peeling(points: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Paper's Algorithm 2 with one SVD null vector per removed point (raw monomials would be worse;
+    the stable basis is used so that only the algorithmic cost differs)."""
+    feats = ChebyshevBasis.fit(points, degree)(points)
+    c = np.ones(len(points))
+    active = np.arange(len(points))
+    while len(active) > feats.shape[1]:
+        sub = feats[active]
+        v = scipy.linalg.null_space(sub.T)[:, 0]
+        if not np.any(v > 0):
+            v = -v
+        pos = np.flatnonzero(v > 1e-13 * np.abs(v).max())
+        ratios = c[active][pos] / v[pos]
+        j = int(np.argmin(ratios))
+        c[active] -= ratios[j] * v
+        c[active[pos[j]]] = 0
+        active = active[c[active] > 0]
+    return active, c[active]
+
+
+def nnls_baseline(points: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    feats = ChebyshevBasis.fit(points, degree)(points)
+    x, _ = scipy.optimize.nnls(feats.T, feats.sum(axis=0), maxiter=50 * feats.shape[1])
+    idx = np.flatnonzero(x > 0)
+    return idx, x[idx]
+
+
+def linprog_baseline(points: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    feats = ChebyshevBasis.fit(points, degree)(points)
+    res = scipy.optimize.linprog(
+        np.zeros(len(points)), A_eq=feats.T, b_eq=feats.sum(axis=0), bounds=(0, None), method="highs-ds"
+    )
+    idx = np.flatnonzero(res.x > 0)
+    return idx, res.x[idx]
+
+
+def run(quick: bool) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    degree = 10
+    sizes = [10**5] if quick else [10**5, 10**6]
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        pts = rng.uniform(-1, 1, size=(n, 2))
+        t_ref, _ = best_time(lambda p=pts: moments_only(p, degree), 3)
+        t, comp = best_time(lambda p=pts: recombine(p, degree=degree), 3)
+        rows.append({
+            "method": "unicomp.recombine", "N": n, "m": 2, "k": degree, "time_s": t, "kept": comp.size,
+            "scaled_residual": scaled_residual(pts, comp.indices, comp.weights, degree),
+            "peak_mb": peak_memory_mb(lambda p=pts: recombine(p, degree=degree)),
+            "moments_only_s": t_ref, "ratio_to_moments_pass": t / t_ref,
+        })
+        print(rows[-1], flush=True)
+    baselines: list[tuple[str, Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]], list[int]]] = [
+        ("peeling (one SVD null vector per removal)", peeling, [500] if quick else [1000, 2000]),
+        ("scipy.optimize.nnls", nnls_baseline, [2000] if quick else [10**4, 3 * 10**4]),
+        ("scipy.optimize.linprog (HiGHS dual simplex)", linprog_baseline, [2000] if quick else [10**4, 3 * 10**4]),
+    ]
+    for name, fn, ns in baselines:
+        for n in ns:
+            pts = rng.uniform(-1, 1, size=(n, 2))
+            t, (idx, w) = best_time(lambda p=pts, f=fn: f(p, degree), 1)
+            t_ours, comp = best_time(lambda p=pts: recombine(p, degree=degree), 3)
+            rows.append({
+                "method": name, "N": n, "m": 2, "k": degree, "time_s": t, "kept": int(len(idx)),
+                "scaled_residual": scaled_residual(pts, idx, w, degree),
+                "unicomp_time_s_same_input": t_ours,
+            })
+            print(rows[-1], flush=True)
+    pts = rng.uniform(-1, 1, size=(2000, 2))
+    t, comp = best_time(lambda: recombine(pts, degree=degree, precision=50), 1)
+    rows.append({"method": "unicomp.recombine precision=50", "N": 2000, "m": 2, "k": degree, "time_s": t,
+                 "kept": comp.size, "residual_relative_to_mass": comp.residual})
+    print(rows[-1], flush=True)
+    return {"params": {"quick": quick, "seed": 0, "degree": degree}, "rows": rows}
+
+
+def write(result: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    result = {"key": params_key(result["params"]), "environment": environment(), **result}
+    (RESULTS / "recombine.json").write_text(json.dumps(result, indent=2))
+    env = result["environment"]
+    lines = [
+        "# recombine benchmark",
+        "",
+        f"{env['date']}; {env['machine']['cpu']} ({env['machine']['cores']} cores); Python "
+        f"{env['machine']['python']}; numpy {env['versions']['numpy']}, scipy {env['versions']['scipy']}, "
+        f"mpmath {env['versions']['mpmath']}; threads {env['threads']}",
+        "",
+        "| method | N | time (s) | kept | scaled residual | peak MB | notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in result["rows"]:
+        notes = []
+        if "ratio_to_moments_pass" in r:
+            notes.append(f"{r['ratio_to_moments_pass']:.2f}x the moments-only pass ({r['moments_only_s']:.3f} s)")
+        if "unicomp_time_s_same_input" in r:
+            notes.append(f"unicomp on the same input: {r['unicomp_time_s_same_input']:.4f} s")
+        if "residual_relative_to_mass" in r:
+            notes.append(f"residual / mass {r['residual_relative_to_mass']:.2e}")
+        res = r.get("scaled_residual")
+        peak = r.get("peak_mb")
+        lines.append(
+            f"| {r['method']} | {r['N']} | {r['time_s']:.4f} | {r['kept']} | "
+            f"{'' if res is None else f'{res:.2e}'} | {'' if peak is None else f'{peak:.0f}'} | {'; '.join(notes)} |"
+        )
+    (RESULTS / "recombine.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
+    write(run(parser.parse_args().quick))
