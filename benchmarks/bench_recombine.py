@@ -21,25 +21,25 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import json
+import math
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-import numpy as np  # noqa: E402
-import scipy.linalg  # noqa: E402
-import scipy.optimize  # noqa: E402
+import numpy as np
+import scipy.linalg
+import scipy.optimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _environment import environment, params_key  # noqa: E402
+from _environment import environment, params_key
 
-from unicomp import recombine  # noqa: E402
-from unicomp.numerics.basis import ChebyshevBasis  # noqa: E402
+from unicomp import recombine
+from unicomp.numerics.basis import ChebyshevBasis
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -151,7 +151,7 @@ def run(quick: bool) -> dict[str, Any]:
             t, (idx, w) = best_time(lambda p=pts, f=fn: f(p, degree), 1)
             t_ours, comp = best_time(lambda p=pts: recombine(p, degree=degree), 3)
             rows.append({
-                "method": name, "N": n, "m": 2, "k": degree, "time_s": t, "kept": int(len(idx)),
+                "method": name, "N": n, "m": 2, "k": degree, "time_s": t, "kept": len(idx),
                 "scaled_residual": scaled_residual(pts, idx, w, degree),
                 "unicomp_time_s_same_input": t_ours,
             })
