@@ -16,6 +16,7 @@ unicomp.verify
 from unicomp.errors import ConvergenceError, InputError, PrecisionError, UnicompError
 from unicomp.numerics.basis import ChebyshevBasis, multi_indices, num_moments
 from unicomp.numerics.caratheodory import recombine
+from unicomp.numerics.compress import compress
 from unicomp.numerics.result import Compression
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ __all__ = [
     "PrecisionError",
     "UnicompError",
     "__version__",
+    "compress",
     "multi_indices",
     "num_moments",
     "recombine",
