@@ -39,6 +39,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import binom
 
 from unicomp.errors import InputError
 from unicomp.numerics.basis import monomial_features
@@ -52,6 +53,7 @@ __all__ = [
     "combine",
     "compare_slope",
     "compare_value",
+    "coverage_verdict",
     "fit_line",
     "fit_loglog",
     "mean_slope",
@@ -444,3 +446,22 @@ def rounding_verdict(gap64: float, gap32: float, *, what: str = "gap", factor: f
     if gap64 <= factor * gap32:
         return "holds", text
     return "fails", text + "; the gap does not shrink with the precision"
+
+
+def coverage_verdict(inside: int, total: int, *, level: float = 0.95, alpha: float = 0.01) -> Outcome:
+    """Verdict for a table of reported values compared with measured ``level`` intervals.
+
+    If every reported value were right, each would fall outside its interval with probability
+    ``1 - level``, so the number outside is Binomial(total, 1 - level).  ``fails`` if at least that many
+    outside has probability below ``alpha`` (the table disagrees beyond chance), ``holds`` otherwise.
+
+    >>> coverage_verdict(17, 18)[0], coverage_verdict(9, 18)[0]
+    ('holds', 'fails')
+    """
+    if total < 1 or not 0 <= inside <= total:
+        raise InputError(f"need 0 <= inside <= total and total >= 1, got {inside}/{total}")
+    outside = total - inside
+    p_value = float(binom.sf(outside - 1, total, 1 - level)) if outside else 1.0
+    text = (f"{inside}/{total} reported values inside the measured {level:.0%} intervals "
+            f"(P(>= {outside} outside | table right) = {p_value:.2g})")
+    return ("fails" if p_value < alpha else "holds"), text
