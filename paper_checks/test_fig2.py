@@ -69,7 +69,7 @@ def test_fig2(audit):
         bound_checks.append(compare_slope(fit, -((k + 1) / m - 2), direction="at_most", what=f"{key} slope"))
         reported = data["reported_alpha"].get(key)
         if reported is not None:
-            verdict, text = compare_value(fit, -reported, tol=tol, what=f"{key} slope")
+            verdict, _ = compare_value(fit, -reported, tol=tol, what=f"{key} slope")
             alpha["reported"] = reported
             alpha["reported_inside"] = verdict == "holds"
             inside += verdict == "holds"
