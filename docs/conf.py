@@ -102,6 +102,8 @@ nitpick_ignore_regex = [
     # The one internal name allowed to stay unresolved: ``Cloud``, a private type alias of
     # unicomp.verify.strategies (a (points, weights) tuple) that appears in its signatures.
     (r"py:class", r"Cloud"),
+    # Type variables in generic signatures (single capital letters such as ``C``) have no entry to link to.
+    (r"py:class", r"(unicomp\.[\w.]+\.)?[A-Z]"),
 ]
 
 # -- autodoc / numpydoc ------------------------------------------------------------------------------------
