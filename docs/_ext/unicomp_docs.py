@@ -13,8 +13,14 @@ Re-exported names
     that imports ``Compression`` names an object that is documented under its defining module.  On
     ``missing-reference`` the target is looked up in the importing namespace and, when the object it finds
     is documented under its canonical ``__module__.__qualname__``, the reference is pointed there.  A
-    module constant without a doc comment (which autodoc does not list) links to its module.  Names that do
-    not resolve to a documented unicomp object stay unresolved (and fail the nitpicky build).
+    module constant without a doc comment (which autodoc does not list) links to its module, and a bare
+    name that is not importable where it is used links to the one documented unicomp object of that name,
+    if there is exactly one.  Anything else stays unresolved (and fails the nitpicky build).
+
+``unicomp-audit`` directive
+    ``{unicomp-audit} CLAIM`` shows what the audit report present at build time says about one claim: its
+    tier, verdict, caveat and evidence, and its figures.  Without a report, or without that claim in it, it
+    says so and how to produce it.
 
 Audit report
     On ``builder-inited`` the report written by ``pytest paper_checks`` (``paper_checks/report/report.md``
@@ -25,6 +31,7 @@ Audit report
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,7 +45,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
-__all__ = ["SymbolicDirective", "setup"]
+__all__ = ["AuditDirective", "SymbolicDirective", "setup"]
 
 _NO_REPORT = """\
 ```{note}
@@ -96,6 +103,42 @@ class SymbolicDirective(SphinxDirective):
         return [container]
 
 
+class AuditDirective(SphinxDirective):
+    """The audit's verdict, evidence and figures for one claim, read from the report at build time."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        claim = self.arguments[0].upper()
+        report_dir = Path(self.env.srcdir) / "_generated" / "audit"
+        report = report_dir / "report.json"
+        container = nodes.container(classes=["unicomp-audit"])
+        finding = None
+        if report.is_file():
+            self.env.note_dependency(str(report))
+            findings = json.loads(report.read_text(encoding="utf-8"))
+            finding = next((f for f in findings if f.get("id") == claim), None)
+        if finding is None:
+            text = (
+                f"No audit result for claim {claim} was present when these pages were built; "
+                f"run `unicomp audit --claims {claim}` and rebuild to show it here."
+            )
+            container += nodes.paragraph(text, text)
+            return [container]
+        para = nodes.paragraph()
+        para += nodes.Text(f"Audit, claim {claim} ({finding.get('tier', '?')} tier): ")
+        para += nodes.strong(text=str(finding["verdict"]))
+        if finding.get("caveat"):
+            para += nodes.Text(f" -- caveat: {finding['caveat']}")
+        para += nodes.Text(f". {finding.get('evidence', '')}")
+        container += para
+        for figure in finding.get("figures") or []:
+            path = report_dir / figure
+            if path.is_file():
+                container += nodes.image(uri=f"/_generated/audit/{figure}", alt=f"audit figure for {claim}")
+        return [container]
+
+
 def _lookup(path: str, module: str | None) -> tuple[Any, str] | None:
     """The object a dotted ``path`` names (absolute or relative to ``module``) and the module holding it."""
     bases = [module, None] if module else [None]
@@ -134,13 +177,20 @@ def _resolve_reexport(
     if node.get("refdomain") != "py":
         return None
     target = node["reftarget"].lstrip("~.")
+    domain = env.get_domain("py")
     found = _lookup(target, node.get("py:module"))
     if found is None:
-        return None
+        # A bare name used in a module that does not import it: accept it when exactly one documented
+        # unicomp object has that name (what Sphinx does for ``.name`` references).
+        matches = [n for n in domain.objects if n.startswith("unicomp.") and n.endswith("." + target)]
+        if len(matches) != 1:
+            return None
+        retry = node.deepcopy()
+        retry["reftarget"] = matches[0]
+        return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], matches[0], retry, contnode)
     obj, holder = found
     if not holder.startswith("unicomp"):
         return None
-    domain = env.get_domain("py")
     canonical = _canonical_name(obj)
     if canonical is not None and canonical != target:
         retry = node.deepcopy()
@@ -168,6 +218,7 @@ def _prepare_audit_report(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directive and the audit-report hook."""
     app.add_directive("unicomp-symbolic", SymbolicDirective)
+    app.add_directive("unicomp-audit", AuditDirective)
     app.connect("builder-inited", _prepare_audit_report)
     app.connect("missing-reference", _resolve_reexport)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
