@@ -1,0 +1,224 @@
+r"""Fig. 4: the dynamical lottery ticket -- a width-d ReLU network compressed at initialisation trains alike.
+
+Setting (paper, Sec. 6, Fig. 4): regress the cylindrical harmonic
+
+.. math:: f(x) = J_6(20 r) \cos(6 \theta), \qquad x = (r\cos\theta, r\sin\theta) \in [-1, 1]^2,
+
+from noisy samples (noise :math:`N(0, 0.2^2)`) with a two-layer ReLU network of width :math:`d = 10^4`.
+At initialisation the neurons :math:`(v_i, w_i, b_i) \in \mathbb{R}^4` are compressed to :math:`d' = 10^3`
+with :math:`k = 5` (:math:`N_{4,5} = 126`).  Three runs start from the same initialisation and see the same
+mini-batches: the original, the compressed network trained with the 1/c rule (Def. 5), and the naive
+baseline -- a random subnetwork of width :math:`d'` with weights 1.  *Reported* final test MSE
+(original / compressed / naive): SGD 9.6e-3 / 1.00e-2 / 1.28e-2; Adam 3.3e-4 / 3.9e-4 / 1.5e-3;
+AdamW 4.0e-4 / 4.6e-4 / 2.6e-3; Rprop 3.6e-3 / 4.0e-3 / 1.1e-2.
+
+:func:`run_fig4` runs a tier (``"quick"``: minutes on 2 CPU cores; ``"full"``: the paper's scale, a GPU job)
+and returns plain data plus a figure.  The helpers :func:`paired_summary` and :func:`run_optimizers` are
+shared with :mod:`unicomp.experiments.fig7_attention` and :mod:`unicomp.experiments.dlth_smooth`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from scipy.special import jv
+from torch import nn
+
+from unicomp.errors import InputError
+from unicomp.numerics.networks import compress_mlp, count_parameters, random_subnetwork
+from unicomp.numerics.training import PairedRuns, TrainConfig, TrainData, paired_runs
+
+__all__ = [
+    "REPORTED_FIG4",
+    "TIERS",
+    "ExperimentResult",
+    "Fig4Config",
+    "cylindrical_harmonic",
+    "harmonic_data",
+    "paired_summary",
+    "plot_runs",
+    "run_fig4",
+    "run_optimizers",
+]
+
+#: Reported final test MSE (original, compressed, naive) per optimizer (paper, Fig. 4).
+REPORTED_FIG4: dict[str, tuple[float, float, float]] = {
+    "sgd": (9.6e-3, 1.00e-2, 1.28e-2),
+    "adam": (3.3e-4, 3.9e-4, 1.5e-3),
+    "adamw": (4.0e-4, 4.6e-4, 2.6e-3),
+    "rprop": (3.6e-3, 4.0e-3, 1.1e-2),
+}
+
+
+@dataclass(frozen=True)
+class Fig4Config:
+    """Parameters of one Fig. 4 run (see :data:`TIERS`)."""
+
+    n_train: int
+    n_test: int
+    width: int
+    compressed_width: int
+    degree: int
+    epochs: int
+    batch_size: int
+    optimizers: Mapping[str, float] = field(
+        default_factory=lambda: {"sgd": 1e-3, "adam": 1e-4, "adamw": 1e-4, "rprop": 1e-2}
+    )
+    noise: float = 0.2
+    eval_every: int = 1
+    n_probe: int = 2000
+    seed: int = 0
+    method: str = "partition"
+    dtype: str = "float32"
+    device: str = "auto"
+
+
+#: ``quick``: a few minutes on 2 CPU cores; ``full``: the paper's scale (GPU).
+TIERS: dict[str, Fig4Config] = {
+    "quick": Fig4Config(
+        n_train=2000, n_test=2000, width=1000, compressed_width=200, degree=5, epochs=20, batch_size=128,
+        optimizers={"sgd": 5e-3, "adam": 1e-3, "adamw": 1e-3, "rprop": 1e-3}, eval_every=4, n_probe=1000,
+    ),
+    "full": Fig4Config(
+        n_train=100_000, n_test=100_000, width=10_000, compressed_width=1000, degree=5, epochs=3000,
+        batch_size=512, eval_every=50,
+    ),
+}
+
+
+@dataclass
+class ExperimentResult:
+    """Plain data (numpy arrays, floats, strings, nested dicts) and the matplotlib figure."""
+
+    data: dict[str, Any]
+    figure: Any
+
+
+def cylindrical_harmonic(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    r"""The target :math:`J_6(20 r)\cos(6\theta)` at points ``x`` of shape (n, 2); returns shape (n,)."""
+    r = np.hypot(x[:, 0], x[:, 1])
+    theta = np.arctan2(x[:, 1], x[:, 0])
+    return jv(6, 20 * r) * np.cos(6 * theta)
+
+
+def harmonic_data(n: int, *, noise: float, seed: int) -> TrainData:
+    """``n`` uniform points of :math:`[-1,1]^2` with targets :func:`cylindrical_harmonic` + N(0, noise^2)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 2))
+    y = cylindrical_harmonic(x) + noise * rng.standard_normal(n)
+    return TrainData(torch.as_tensor(x), torch.as_tensor(y[:, None]))
+
+
+def paired_summary(runs: PairedRuns, reference: str = "original") -> dict[str, Any]:
+    """Plain data of paired runs: losses per run, final test loss, relative function gap to ``reference``."""
+    names = runs.names()
+    first = runs[names[0]]
+    has_probe = first.outputs.ndim >= 2
+    return {
+        "epochs": first.epochs,
+        "test_loss": {n: runs[n].test_loss for n in names},
+        "train_loss": {n: runs[n].train_loss for n in names},
+        "final_test_loss": {n: float(runs[n].test_loss[-1]) for n in names},
+        "relative_gap": {n: runs.gap(reference, n, relative=True) for n in names if n != reference}
+        if has_probe
+        else {},
+        "seconds": {n: runs[n].seconds for n in names},
+    }
+
+
+def run_optimizers(
+    models: Mapping[str, nn.Module],
+    data: TrainData,
+    test: TrainData,
+    probe: torch.Tensor,
+    optimizers: Mapping[str, float],
+    **config: Any,
+) -> dict[str, dict[str, Any]]:
+    """:func:`paired_runs` of ``models`` for each ``optimizer -> lr``; returns :func:`paired_summary` each."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, lr in optimizers.items():
+        cfg = TrainConfig(optimizer=name, lr=lr, **config)
+        out[name] = paired_summary(paired_runs(models, data, cfg, test=test, probe=probe))
+    return out
+
+
+def plot_runs(
+    results: Mapping[str, Mapping[str, Any]],
+    *,
+    title: Callable[[str], str] = str,
+    axes: Any = None,
+) -> Any:
+    """One panel per key of ``results`` (optimizer), test loss of every run against epochs; returns figure."""
+    import matplotlib.pyplot as plt
+
+    keys = list(results)
+    if axes is None:
+        fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
+        axes = axes[0]
+    else:
+        fig = axes[0].figure
+    for ax, key in zip(axes, keys, strict=True):
+        summary = results[key]
+        for run, losses in summary["test_loss"].items():
+            ax.plot(summary["epochs"], losses, label=run)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test MSE")
+        ax.set_title(title(key))
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _eval_epochs(epochs: int, every: int) -> list[int]:
+    return sorted({*range(0, epochs + 1, max(1, every)), epochs})
+
+
+def _base_network(width: int, seed: int) -> nn.Sequential:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 1))
+
+
+def run_fig4(tier: str = "quick", *, config: Fig4Config | None = None, **overrides: Any) -> ExperimentResult:
+    """Run Fig. 4 at a tier (or a given config, with field ``overrides``); returns data and figure.
+
+    ``data`` holds the config, the compression summary, parameter counts, per optimizer the
+    :func:`paired_summary` of the three runs, and the reported values.
+    """
+    if config is None:
+        if tier not in TIERS:
+            raise InputError(f"tier must be one of {sorted(TIERS)}, got {tier!r}")
+        config = TIERS[tier]
+    config = replace(config, **overrides)
+    start = time.perf_counter()
+    data = harmonic_data(config.n_train, noise=config.noise, seed=config.seed)
+    test = harmonic_data(config.n_test, noise=0.0, seed=config.seed + 1)
+    net = _base_network(config.width, config.seed)
+    compressed = compress_mlp(
+        net, degree=config.degree, width=config.compressed_width, method=config.method, seed=config.seed
+    )
+    naive = random_subnetwork(net, config.compressed_width, seed=config.seed)
+    compression = compressed.compression
+    models = {"original": net, "compressed": compressed, "naive": naive}
+    results = run_optimizers(
+        models, data, test, test.inputs[: config.n_probe], config.optimizers,
+        epochs=config.epochs, batch_size=config.batch_size, seed=config.seed, dtype=config.dtype,
+        device=config.device, eval_epochs=_eval_epochs(config.epochs, config.eval_every),
+    )
+    fig = plot_runs(results, title=lambda k: f"{k} (lr {config.optimizers[k]:g})")
+    out = {
+        "config": asdict(config),
+        "compression": None if compression is None else compression.summary(),
+        "parameters": {k: count_parameters(m) for k, m in models.items()},
+        "plain_parameters": count_parameters(compressed.to_plain()),
+        "runs": results,
+        "reported": REPORTED_FIG4,
+        "seconds": time.perf_counter() - start,
+    }
+    return ExperimentResult(out, fig)
