@@ -109,7 +109,7 @@ nitpick_ignore_regex = [
 # -- autodoc / numpydoc ------------------------------------------------------------------------------------
 autodoc_default_options = {"members": True, "member-order": "bysource", "show-inheritance": True}
 autodoc_typehints = "signature"
-autodoc_preserve_defaults = True
+autodoc_preserve_defaults = False  # True trips over some signatures in Sphinx 9 ("pop from empty list")
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False

@@ -4,10 +4,11 @@ Error against the degree
 
 Compress 4,000 uniform points in the square to 400 of them (Algorithm 1,
 :func:`~unicomp.numerics.compress.compress`) while keeping the moments of degree
-:math:`k = 1, \\dots, 6`, and measure the error on two symmetric test functions of the paper: the sigmoid
-average of Fig. 2 (analytic in a wide strip, so the error falls fast with :math:`k`) and the pole function of Fig. 8, whose
-pole lies just outside the range of the data (a small radius of convergence, so the error falls slowly and
-soon levels off). The baseline is a uniformly random subset of the same size with equal weights.
+:math:`k = 1, \\dots, 6`, and measure the error on two symmetric test functions of the paper: the
+sigmoid average of Fig. 2 (analytic in a wide strip, so the error falls fast with :math:`k`) and the pole
+function of Fig. 8, whose pole lies just outside the range of the data (a small radius of convergence, so
+the error falls slowly and soon levels off). The baseline is a uniformly random subset of the same size
+with equal weights.
 """
 
 import matplotlib.pyplot as plt

@@ -182,7 +182,8 @@ def _resolve_reexport(
     if found is None:
         # A bare name used in a module that does not import it: accept it when exactly one documented
         # unicomp object has that name (what Sphinx does for ``.name`` references).
-        matches = [n for n in domain.objects if n.startswith("unicomp.") and n.endswith("." + target)]
+        names = {name for name, *_ in domain.get_objects()}
+        matches = [n for n in names if n.startswith("unicomp.") and n.endswith("." + target)]
         if len(matches) != 1:
             return None
         retry = node.deepcopy()
