@@ -101,7 +101,14 @@ class ExperimentResult:
 
 
 def cylindrical_harmonic(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    r"""The target :math:`J_6(20 r)\cos(6\theta)` at points ``x`` of shape (n, 2); returns shape (n,)."""
+    r"""The target :math:`J_6(20 r)\cos(6\theta)` at points ``x`` of shape (n, 2); returns shape (n,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cylindrical_harmonic(np.array([[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]])).round(6)
+    array([ 0.      , -0.014459,  0.014459])
+    """
     r = np.hypot(x[:, 0], x[:, 1])
     theta = np.arctan2(x[:, 1], x[:, 0])
     return jv(6, 20 * r) * np.cos(6 * theta)

@@ -81,6 +81,12 @@ def piecewise_linear_tasks(
 
     Each sequence draws its own function: knots at :math:`j / \text{segments}`, :math:`f(0) \sim N(0, 0.5^2)`,
     slopes :math:`\sim N(0,1)`, :math:`f` linear in between; inputs uniform on [0, 1].
+
+    Examples
+    --------
+    >>> d = piecewise_linear_tasks(4, seed=0)
+    >>> tuple(d.inputs.shape), tuple(d.targets.shape)
+    ((4, 17, 1), (4, 1))
     """
     rng = np.random.default_rng(seed)
     f0 = 0.5 * rng.standard_normal((n, 1))
