@@ -26,12 +26,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
+import functools
 import json
 import math
 import sys
-import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,22 +38,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _environment import environment, params_key
+from bench_recombine import best_time
 from paper_reference import reference_compress
 
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import sigmoid_function
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` calls, and the last result."""
-    best, out = math.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def error_of(f: Any, pts: np.ndarray, idx: np.ndarray, w: np.ndarray) -> float:
@@ -70,15 +60,15 @@ def case(m: int, k: int, d: int, size: int, *, methods: tuple[str, ...], seed: i
     row: dict[str, Any] = {"m": m, "k": k, "d": d, "size": size}
     for method in methods:
         if method == "reference":
-            sec, ref = timed(lambda: reference_compress(pts, k, size, seed=seed))
+            sec, ref = best_time(lambda: reference_compress(pts, k, size, seed=seed), 1)
             row[method] = {"seconds": sec, "size": int(ref.indices.shape[0]),
                            "error": error_of(f, pts, ref.indices, ref.weights),
                            "flagged_clusters": ref.flagged, "worst_residual": ref.worst_residual,
                            "phases": ref.phases}
         else:
             reps = repeat if method == "partition" else 1
-            sec, comp = timed(lambda method=method: compress(pts, degree=k, size=size, method=method, seed=seed),
-                              reps)
+            run = functools.partial(compress, pts, degree=k, size=size, method=method, seed=seed)
+            sec, comp = best_time(run, reps)
             row[method] = {"seconds": sec, "size": comp.size, "error": error_of(f, pts, comp.indices, comp.weights),
                            "residual": comp.residual, "timings": dict(comp.timings)}
         print(f"m={m} k={k} d={d}->{size} {method}: {row[method]['seconds']:.3f} s, "
@@ -99,6 +89,7 @@ def memory_peak(d: int) -> float:
 
 def run(quick: bool) -> dict[str, Any]:
     params = {"quick": quick}
+    print(f"load average at start: {os.getloadavg()}", flush=True)
     rows = [
         case(3, 5, 8000, 800, methods=("partition", "greedy", "reference")),
         case(2, 5, 4000, 400, methods=("partition", "greedy", "reference")),
@@ -111,7 +102,7 @@ def run(quick: bool) -> dict[str, Any]:
     sizes = (8000, 16000, 32000) if quick else (8000, 16000, 32000, 64000)
     memory = {d: memory_peak(d) for d in sizes}
     return {"key": params_key(params), "params": params, "environment": environment(), "cases": rows,
-            "memory_mb": memory}
+            "memory_mb": memory, "load_average_at_end": os.getloadavg()}
 
 
 def write(result: dict[str, Any]) -> None:
@@ -121,7 +112,8 @@ def write(result: dict[str, Any]) -> None:
     lines = [
         "# Algorithm 1 benchmark (bench_compress.py)",
         "",
-        f"{env['date']}, {env['machine']['cpu']} ({env['machine']['cores']} cores), threads {env['threads']}",
+        f"{env['date']}, {env['machine']['cpu']} ({env['machine']['cores']} cores), threads {env['threads']}, "
+        f"load average at the end {result['load_average_at_end']} (other jobs were running: times are upper bounds)",
         "",
         "| m | k | d -> d' | method | seconds | error (Fig. 2 f) | kept |",
         "|---|---|---|---|---|---|---|",

@@ -182,8 +182,7 @@ class NearestClusterSearch:
         self.exact = comb(self.count, self.size) <= exact_limit
         self._heap: list[tuple[float, int, int]] = []
         self._version = np.zeros(points.shape[0], dtype=np.int64)
-        self._members: dict[int, NDArray[np.int64]] = {}
-        self._containing: dict[int, set[int]] = {}
+        self._members = np.full((points.shape[0], self.size), -1, dtype=np.int64)
         if not self.exact:
             self._build_tree()
             self._refresh(np.flatnonzero(self.mask))
@@ -215,15 +214,11 @@ class NearestClusterSearch:
         for start in range(0, centres.shape[0], 256):
             block = centres[start : start + 256]
             members = self._neighbours(block)
-            diams = set_diameters(self.points, members)
-            for p, row, diam in zip(block.tolist(), members, diams.tolist(), strict=True):
-                for q in self._members.get(p, ()):
-                    self._containing.get(int(q), set()).discard(p)
-                self._members[p] = row
-                for q in row.tolist():
-                    self._containing.setdefault(q, set()).add(p)
-                self._version[p] += 1
-                heapq.heappush(self._heap, (diam, p, int(self._version[p])))
+            self._members[block] = members
+            self._version[block] += 1
+            for item in zip(set_diameters(self.points, members).tolist(), block.tolist(),
+                            self._version[block].tolist(), strict=True):
+                heapq.heappush(self._heap, item)
 
     def best(self) -> tuple[float, NDArray[np.int64]]:
         """The smallest-diameter subset found: ``(diameter, sorted member indices)``."""
@@ -247,11 +242,8 @@ class NearestClusterSearch:
         self.count -= 1
         if self.exact or self.count < self.size:
             return
-        affected = self._containing.pop(index, set())
-        affected.discard(index)
-        self._members.pop(index, None)
+        stale = np.flatnonzero(self.mask & (self._members == index).any(axis=1))
         if 2 * self.count < self._tree_ids.shape[0]:
             self._build_tree()
-        stale = np.array(sorted(p for p in affected if self.mask[p]), dtype=np.int64)
         if stale.size:
             self._refresh(stale)
