@@ -256,6 +256,8 @@ def test_bad_arguments_are_rejected() -> None:
         WeightedMLP.from_plain(net, indices=[0, 1], weights=[1.0, -1.0])
     with pytest.raises(InputError, match="size"):
         random_subnetwork(net, 7)
+    with pytest.raises(InputError, match="one per neuron"):
+        WeightedMLP(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), torch.tensor([1.0, 0.0, 1.0]))
     with pytest.raises(InputError, match="below the number"):
         compress_mlp(net, degree=1, width=6)
     comp = recombine(np.random.default_rng(0).random((20, 4)), degree=1)

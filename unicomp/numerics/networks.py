@@ -210,9 +210,12 @@ class WeightedMLP(nn.Module):
         super().__init__()
         self.hidden, self.activation, self.output = hidden, activation, output
         ref = hidden.weight
-        c = torch.as_tensor(np.asarray(weights, dtype=np.float64)).to(device=ref.device, dtype=ref.dtype)
-        if c.shape != (hidden.out_features,):
-            raise InputError(f"weights must have shape ({hidden.out_features},), got {tuple(c.shape)}")
+        raw = weights.detach() if isinstance(weights, torch.Tensor) else torch.as_tensor(np.asarray(weights))
+        c = raw.to(device=ref.device, dtype=ref.dtype)
+        if c.shape != (hidden.out_features,) or not bool(torch.all(torch.isfinite(c) & (c > 0))):
+            raise InputError(
+                f"weights must be {hidden.out_features} finite positive numbers (one per neuron), got {raw}"
+            )
         self.register_buffer("weights", c)
         self.scale_gradients = bool(scale_gradients)
         self.compression = compression
