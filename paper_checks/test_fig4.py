@@ -45,10 +45,13 @@ def test_fig4(audit):
                          f"{opt} final test MSE: original {finals['original'].mean():.3g}, compressed "
                          f"{finals['compressed'].mean():.3g}, naive {finals['naive'].mean():.3g} (reported "
                          f"{reported.get(opt)})"))
-        measured[opt] = {**numbers, "initial_test_loss": {n: c[:, 0].tolist() for n, c in curves.items()}, **{f"final_{n}_mean": float(v.mean()) for n, v in finals.items()},
-                         **{f"final_{n}_sd": float(v.std()) for n, v in finals.items()},
-                         "reported_final": dict(zip(("original", "compressed", "naive"), reported.get(opt, ()),
-                                                    strict=False))}
+        measured[opt] = {
+            **numbers,
+            "initial_test_loss": {n: c[:, 0].tolist() for n, c in curves.items()},
+            **{f"final_{n}_mean": float(v.mean()) for n, v in finals.items()},
+            **{f"final_{n}_sd": float(v.std()) for n, v in finals.items()},
+            "reported_final": dict(zip(("original", "compressed", "naive"), reported.get(opt, ()), strict=False)),
+        }
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
     # Did the original network learn at all?  Compare with predicting 0 (the target's mean square).
     cfg = results[0].data["config"]
