@@ -241,3 +241,12 @@ def test_cli_size_runs_algorithm1(tmp_path, capsys) -> None:
     assert loaded.size == 60 and loaded.method == "greedy"
     assert main(["compress", str(tmp_path / "pts.npy"), "-k", "3", "--size", "5", "-o", str(out)]) == 2
     assert "size must be at least N_" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_progress_bar_goes_to_stderr(method: str, capsys) -> None:
+    pts = np.random.default_rng(51).uniform(-1, 1, size=(300, 2))
+    comp = compress(pts, degree=2, size=40, method=method, progress=True)
+    assert comp.size == 40
+    captured = capsys.readouterr()
+    assert method in captured.err and captured.out == ""

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -69,7 +69,7 @@ from unicomp.numerics.cluster import NearestClusterSearch, cell_diameters, kd_pa
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_degree, as_points, as_positive_int, as_weights
 
-__all__ = ["ArrayOps", "NumpyOps", "compress", "eliminate_batch"]
+__all__ = ["ArrayOps", "Method", "compress", "eliminate_batch", "run_compress"]
 
 Method = Literal["partition", "greedy"]
 _METHODS = ("partition", "greedy")
@@ -142,9 +142,6 @@ class ArrayOps:
     def arange(self, count: int, like: Any) -> Any:
         """Integer range on the same device as ``like``."""
         return np.arange(count)
-
-
-NumpyOps = ArrayOps
 
 
 class _BackendOps(ArrayOps):
@@ -266,7 +263,6 @@ class _Cells:
     counts: NDArray[np.int64]
     targets: NDArray[np.int64]
     levels: int = 0
-    skipped: int = field(default=0)
 
     @property
     def starts(self) -> NDArray[np.int64]:
