@@ -129,6 +129,9 @@ def test_apply_head_compression_wires_indices_and_weights() -> None:
 
 def test_compress_heads_to_a_target_count() -> None:
     layer = _layer(300, readout="last")
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.mul_(0.1)  # head objects in a small ball (radius ~0.1), the regime of Thm 3
     sub = compress_heads(layer, degree=2, heads=100)
     naive = random_heads(layer, 100)
     assert sub.num_heads == 100 and sub.compression is not None
@@ -139,9 +142,10 @@ def test_compress_heads_to_a_target_count() -> None:
         gap = float((sub(x) - ref).pow(2).mean().sqrt())
         naive.weights.fill_(3.0)  # a random subset rescaled to the same total mass
         naive_gap = float((naive(x) - ref).pow(2).mean().sqrt())
-    # Heads are m = 8 objects and d' = 100 is only ~2 N_{8,2}, so clusters are wide and the gain over a
-    # rescaled random subset is modest (seen: 4.6x at this seed); require at least a factor 2.
-    assert gap < 0.5 * naive_gap
+    # Thm 3: matching degree-2 moments leaves an O(r^3) remainder against the naive O(r) error; seen
+    # ratios 7e-3 and 6e-5 over two seeds, so 0.05 is a loose floor.  (At PyTorch's default scale, m = 8
+    # heads with d' ~ 2 N_{8,2} gain only 1.5-10x: see the Fig. 7 experiment.)
+    assert gap < 0.05 * naive_gap
 
 
 def test_bad_layers_and_inputs_are_rejected() -> None:
