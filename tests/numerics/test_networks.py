@@ -228,7 +228,8 @@ def test_compress_mlp_to_a_target_width() -> None:
         gap = float((sub(x) - ref).pow(2).mean().sqrt())
         naive.weights.fill_(4.0)  # a random subset rescaled to the same total mass
         naive_gap = float((naive(x) - ref).pow(2).mean().sqrt())
-    # Moment matching must beat a rescaled random subset by far (seen: ~75x); ten times is the floor here.
+    # Moment matching must beat a rescaled random subset by far (gap ratio seen 0.017-0.066 over init seeds
+    # 0-2 with this compressor); ten times is the floor here.
     assert gap < 0.1 * naive_gap
 
 
