@@ -114,6 +114,7 @@ class AuditDirective(SphinxDirective):
         report = report_dir / "report.json"
         container = nodes.container(classes=["unicomp-audit"])
         finding = None
+        self.env.note_dependency(str(report_dir / "report.md"))  # rewritten whenever the report changes
         if report.is_file():
             self.env.note_dependency(str(report))
             findings = json.loads(report.read_text(encoding="utf-8"))
@@ -205,15 +206,23 @@ def _resolve_reexport(
 
 
 def _prepare_audit_report(app: Sphinx) -> None:
+    """Mirror ``paper_checks/report`` into ``_generated/audit`` (file times kept, so an unchanged report
+    does not make Sphinx re-read the pages that show it), or write the no-report note."""
     source = Path(app.srcdir).parent / "paper_checks" / "report"
     target = Path(app.srcdir) / "_generated" / "audit"
+    if (source / "report.md").is_file():
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target)  # copy2: modification times preserved
+        return
+    note = target / "report.md"
+    if sorted(p.name for p in target.iterdir()) == ["report.md"] if target.is_dir() else False:
+        if note.read_text(encoding="utf-8") == _NO_REPORT:
+            return
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    if (source / "report.md").is_file():
-        shutil.copytree(source, target, dirs_exist_ok=True)
-    else:
-        (target / "report.md").write_text(_NO_REPORT, encoding="utf-8")
+    note.write_text(_NO_REPORT, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
