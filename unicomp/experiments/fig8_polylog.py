@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from unicomp.errors import PrecisionError
-from unicomp.experiments.fig2_error_scaling import resolve_tier, uniform_cloud
+from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, resolve_tier, uniform_cloud
 from unicomp.experiments.fig4_dlth import ExperimentResult
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
@@ -69,11 +69,14 @@ def polylog_size(d: int, m: int) -> int:
 
 def _best_degree(pts: np.ndarray, m: int, size: int, seed: int, max_degree: int, step: int, patience: int,
                  digits: int | None) -> dict[str, Any]:
-    """Increase k until the error stops falling; returns every (k, error) tried and the best."""
+    """Increase k until the error stops falling (or reaches the precision floor, ``saturated``); returns
+    every (k, error) tried and the best."""
     f = pole_function(m, seed=seed + 1)
+    floor = FLOOR_FLOAT64 if digits is None else 10.0 ** (5 - digits)
     tried: list[tuple[int, float]] = []
     best_k, best = 0, math.inf
     misses = 0
+    saturated = False
     k = 1
     while k <= max_degree and num_moments(m, k) <= size and misses < patience:
         try:
@@ -82,12 +85,16 @@ def _best_degree(pts: np.ndarray, m: int, size: int, seed: int, max_degree: int,
             break  # the working precision cannot hold this degree's moments: the error has stopped falling
         err = float(f.error(comp, pts))
         tried.append((k, err))
+        if err <= floor:  # below the working precision's resolution: no further fall can be measured
+            saturated = True
+            best_k, best = k, err
+            break
         if err < best:
             best_k, best, misses = k, err, 0
         else:
             misses += 1
         k += step
-    return {"tried": tried, "best_degree": best_k, "best_error": best}
+    return {"tried": tried, "best_degree": best_k, "best_error": best, "saturated": saturated, "floor": floor}
 
 
 def _sweep(ms: Sequence[int], ds: Sequence[int], cfg: Fig8Config, max_degree: int, step: int,
@@ -114,7 +121,8 @@ def run_fig8(tier: str = "quick", config: Fig8Config | None = None, *, high_prec
     -------
     ExperimentResult
         ``data["float64"]`` / ``data["mpmath"]`` map ``"m=.."`` to one row per :math:`d`: ``size``
-        (:math:`d'`), ``tried`` ((k, error) pairs), ``best_degree``, ``best_error``, ``seconds``; plus
+        (:math:`d'`), ``tried`` ((k, error) pairs), ``best_degree``, ``best_error``, ``saturated`` (the
+        error reached ``floor``, the precision's resolution, so the true best is at most that), ``seconds``; plus
         ``data["reported"]`` and ``data["config"]``.
     """
     cfg = resolve_tier(tier, config, TIERS, **overrides)
@@ -139,7 +147,7 @@ def plot_fig8(data: Mapping[str, Any], ax: Any = None) -> Any:
     for prec, style in (("float64", "-o"), ("mpmath", "--s")):
         for key, rows in (data.get(prec) or {}).items():
             ds = [r["d"] for r in rows]
-            errs = [max(r["best_error"], 1e-300) for r in rows]
+            errs = [max(r["best_error"], r["floor"]) for r in rows]  # saturated runs drawn at the floor
             ax.loglog(ds, errs, style, ms=3, label=f"{key} {prec}")
     ax.set_xlabel("d")
     ax.set_ylabel("best error over k")
