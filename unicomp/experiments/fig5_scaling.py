@@ -1,0 +1,284 @@
+r"""Fig. 5: compression improves scaling laws -- (a) in the dataset size, (b) in the network width.
+
+Theory (paper, Sec. 4): if the test loss follows :math:`L(d) = L_0 + (d_0/d)^\alpha` and a compression to
+:math:`d' = d^\sigma` objects keeps :math:`L`, then as a function of the compressed size
+:math:`L = L_0 + (d_0'/d')^{\alpha/\sigma}`: the exponent is multiplied by :math:`1/\sigma`.  Here
+:math:`d' = \lfloor 16\sqrt d \rfloor` (:math:`\sigma = 1/2`, ideal exponent :math:`2\alpha`), :math:`k = 6`,
+AdamW with cosine decay.
+
+(a) *Data*: the teacher-student task of Fig. 3 (:mod:`unicomp.experiments.fig3_dataset`); for each
+:math:`d` a student is trained on :math:`d` samples (original) and on the weighted :math:`d'`-point
+compression of them (compressed).  (b) *Width*: the cylindrical-harmonic task of Fig. 4
+(:mod:`unicomp.experiments.fig4_dlth`); a width-:math:`d` ReLU network (original) and its neuron compression
+to width :math:`d'` at initialisation, trained with the 1/c rule (compressed).  The exponents are fitted
+(:func:`unicomp.numerics.fitting.fit_power_law`, bootstrap over seeds) to the original losses against
+:math:`d` and to the compressed losses against :math:`d'`.
+
+*Reported* fitted exponents: (a) 0.683 (original) -> 1.271 (compressed; ideal 1.366);
+(b) 0.308 -> 0.608 (ideal 0.616).  The paper does not state the epochs or batch size of (a); this module
+trains (a) full-batch for a fixed number of steps at every :math:`d`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from torch import nn
+
+from unicomp.errors import InputError
+from unicomp.experiments.fig3_dataset import (
+    as_train_data,
+    make_teacher,
+    resolve_tier,
+    student,
+    teacher_data,
+    weighted_train_data,
+)
+from unicomp.experiments.fig4_dlth import ExperimentResult, harmonic_data
+from unicomp.numerics.compress import Method
+from unicomp.numerics.datasets import compress_dataset
+from unicomp.numerics.fitting import ScalingFit, fit_loglog_slope, fit_power_law
+from unicomp.numerics.networks import compress_mlp
+from unicomp.numerics.training import TrainConfig, paired_runs
+
+__all__ = ["REPORTED_FIG5", "TIERS", "Fig5Config", "compressed_size", "run_fig5"]
+
+#: Reported fitted exponents (original, compressed) for the data (a) and width (b) panels (paper, Fig. 5).
+REPORTED_FIG5: dict[str, tuple[float, float]] = {"data": (0.683, 1.271), "width": (0.308, 0.608)}
+
+
+@dataclass(frozen=True)
+class Fig5Config:
+    """Parameters of both panels of Fig. 5 (see :data:`TIERS`).
+
+    ``data_*`` fields configure panel (a) (``data_epochs`` full-batch steps, or epochs of
+    ``data_batch_size``), ``width_*`` panel (b).
+    """
+
+    data_sizes: Sequence[int] = tuple(2**e for e in range(9, 20))
+    data_epochs: int = 2000
+    data_batch_size: int | None = None
+    data_lr: float = 1e-2
+    teacher_width: int = 50
+    noise: float = 3.0
+    n_test: int = 100_000
+    widths: Sequence[int] = tuple(2**e for e in range(9, 15))
+    width_n_train: int = 20_000
+    width_epochs: int = 2000
+    width_batch_size: int = 128
+    width_lr: float = 1e-3
+    width_noise: float = 0.2
+    factor: float = 16.0
+    degree: int = 6
+    seeds: int = 3
+    n_boot: int = 200
+    seed: int = 0
+    method: Method = "partition"
+    device: str = "auto"
+
+
+#: ``quick``: a couple of minutes on 2 CPU cores (fewer sizes, short training, 2 seeds); ``full``: the
+#: paper's ranges (a GPU job).
+TIERS: dict[str, Fig5Config] = {
+    "quick": Fig5Config(
+        data_sizes=(2**10, 2**11, 2**12, 2**13, 2**14),
+        data_epochs=600,
+        n_test=10_000,
+        widths=(2**9, 2**10, 2**11, 2**12),
+        width_n_train=2000,
+        width_epochs=40,
+        width_lr=3e-3,
+        seeds=2,
+    ),
+    "full": Fig5Config(),
+}
+
+
+def compressed_size(d: int, factor: float = 16.0) -> int:
+    r""":math:`d' = \lfloor \mathrm{factor} \sqrt d \rfloor` (paper, Fig. 5: factor 16, :math:`\sigma = 1/2`).
+
+    Examples
+    --------
+    >>> compressed_size(2**10), compressed_size(2**14)
+    (512, 2048)
+    """
+    return math.floor(factor * math.sqrt(d))
+
+
+def _check_sizes(sizes: Sequence[int], factor: float, name: str) -> list[tuple[int, int]]:
+    pairs = [(int(d), compressed_size(int(d), factor)) for d in sizes]
+    bad = [d for d, dp in pairs if dp >= d]
+    if bad:
+        raise InputError(f"{name}: no compression at {bad} (need {factor} sqrt(d) < d)")
+    return pairs
+
+
+def _data_panel(config: Fig5Config) -> NDArray[np.float64]:
+    """Final test MSE, shape (seeds, sizes, 2): original at d, compressed at d'."""
+    pairs = _check_sizes(config.data_sizes, config.factor, "data_sizes")
+    teacher = make_teacher(config.teacher_width, config.seed)
+    x_test, y_test = teacher_data(teacher, config.n_test, noise=0.0, seed=config.seed + 10**6)
+    test = as_train_data(x_test, y_test)
+    out = np.zeros((config.seeds, len(pairs), 2))
+    for s in range(config.seeds):
+        for i, (d, dp) in enumerate(pairs):
+            seed = config.seed + 1000 * s + i
+            x, y = teacher_data(teacher, d, noise=config.noise, seed=seed)
+            ds = compress_dataset(x, y, degree=config.degree, size=dp, method=config.method, seed=seed)
+            cfg = TrainConfig(
+                optimizer="adamw",
+                lr=config.data_lr,
+                epochs=config.data_epochs,
+                batch_size=config.data_batch_size,
+                weighting="loss" if config.data_batch_size is None else "sampler",
+                samples_per_epoch=d,
+                seed=seed,
+                device=config.device,
+                eval_epochs=[config.data_epochs],
+            )
+            runs = paired_runs(
+                student(config.teacher_width, seed),
+                {"original": as_train_data(x, y), "compressed": weighted_train_data(ds)},
+                cfg,
+                test=test,
+            )
+            out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
+    return out
+
+
+def _width_panel(config: Fig5Config) -> NDArray[np.float64]:
+    """Final test MSE, shape (seeds, widths, 2): original at width d, compressed at width d'."""
+    import torch
+
+    pairs = _check_sizes(config.widths, config.factor, "widths")
+    test = harmonic_data(config.n_test, noise=0.0, seed=config.seed + 10**6)
+    out = np.zeros((config.seeds, len(pairs), 2))
+    for s in range(config.seeds):
+        data = harmonic_data(config.width_n_train, noise=config.width_noise, seed=config.seed + 1000 * s)
+        for i, (d, dp) in enumerate(pairs):
+            seed = config.seed + 1000 * s + i
+            torch.manual_seed(seed)
+            net = nn.Sequential(nn.Linear(2, d), nn.ReLU(), nn.Linear(d, 1))
+            models = {
+                "original": net,
+                "compressed": compress_mlp(net, degree=config.degree, width=dp, method=config.method, seed=seed),
+            }
+            cfg = TrainConfig(
+                optimizer="adamw",
+                lr=config.width_lr,
+                epochs=config.width_epochs,
+                batch_size=config.width_batch_size,
+                seed=seed,
+                device=config.device,
+                eval_epochs=[config.width_epochs],
+            )
+            runs = paired_runs(models, data, cfg, test=test)
+            out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
+    return out
+
+
+def _fits(
+    sizes: NDArray[np.float64], compressed: NDArray[np.float64], losses: NDArray[np.float64], seed: int, n_boot: int
+) -> dict[str, Any]:
+    """Power-law and log-log fits of the original (vs d) and compressed (vs d') losses."""
+    fits: dict[str, ScalingFit] = {}
+    for j, (name, x) in enumerate((("original", sizes), ("compressed", compressed))):
+        fits[name] = fit_power_law(x, losses[:, :, j], seed=seed, n_boot=n_boot)
+        fits[f"{name}_loglog"] = fit_loglog_slope(x, losses[:, :, j], average="mean", seed=seed, n_boot=n_boot)
+    alpha = fits["original"].params["alpha"]
+    return {
+        "fits": {k: {"params": f.params, "ci": f.ci, "summary": f.summary()} for k, f in fits.items()},
+        "exponent_original": alpha,
+        "exponent_compressed": fits["compressed"].params["alpha"],
+        "exponent_ideal": 2 * alpha,
+        "objects": {k: f for k, f in fits.items()},
+    }
+
+
+def _plot(
+    ax: Any,
+    sizes: NDArray[np.float64],
+    compressed: NDArray[np.float64],
+    losses: NDArray[np.float64],
+    fits: dict[str, Any],
+    xlabel: str,
+) -> Any:
+    mean = losses.mean(axis=0)
+    for j, (name, x) in enumerate((("original", sizes), ("compressed", compressed))):
+        fit = fits["objects"][name]
+        line = ax.loglog(x, mean[:, j], "o", label=f"{name} (alpha = {fit.params['alpha']:.2f})")[0]
+        grid = np.geomspace(x.min(), x.max(), 50)
+        p = fit.params
+        ax.loglog(grid, p["L0"] + p["a"] * grid ** -p["alpha"], "-", color=line.get_color())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("test MSE")
+    ax.legend()
+    return ax
+
+
+def run_fig5(
+    tier: str = "quick",
+    *,
+    config: Fig5Config | None = None,
+    panels: Sequence[str] = ("data", "width"),
+    **overrides: Any,
+) -> ExperimentResult:
+    """Run Fig. 5 at a tier (or a given config, with field ``overrides``); returns data and figure.
+
+    ``data[panel]`` (``"data"``, ``"width"``) holds the sizes, compressed sizes, the final test MSE per
+    seed (shape (seeds, sizes, 2): original, compressed), the fits with bootstrap intervals, the fitted
+    exponents (original vs :math:`d`, compressed vs :math:`d'`, ideal :math:`2\\alpha`) and the reported ones.
+
+    Examples
+    --------
+    A toy run of panel (a) (the tiers are far larger):
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> tiny = dict(data_sizes=(300, 400, 500, 600), data_epochs=2, n_test=300, degree=2, seeds=2, n_boot=20,
+    ...             device="cpu")
+    >>> result = run_fig5("quick", panels=("data",), **tiny)
+    >>> result.data["data"]["test_mse"].shape, result.data["data"]["compressed_sizes"].tolist()
+    ((2, 4, 2), [277.0, 320.0, 357.0, 391.0])
+    >>> sorted(result.data["data"]["fits"])
+    ['compressed', 'compressed_loglog', 'original', 'original_loglog']
+    """
+    import matplotlib.pyplot as plt
+
+    config = resolve_tier(TIERS, tier, config, overrides)
+    unknown = set(panels) - {"data", "width"}
+    if unknown or not panels:
+        raise InputError(f"panels must be a non-empty subset of ('data', 'width'), got {panels!r}")
+    start = time.perf_counter()
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
+    out: dict[str, Any] = {"config": asdict(config), "reported": REPORTED_FIG5}
+    for ax, panel in zip(axes[0], panels, strict=True):
+        sizes_cfg = config.data_sizes if panel == "data" else config.widths
+        sizes = np.array(sizes_cfg, dtype=np.float64)
+        compressed = np.array([compressed_size(int(d), config.factor) for d in sizes_cfg], dtype=np.float64)
+        losses = _data_panel(config) if panel == "data" else _width_panel(config)
+        fits = _fits(sizes, compressed, losses, config.seed, config.n_boot)
+        _plot(
+            ax,
+            sizes,
+            compressed,
+            losses,
+            fits,
+            "samples d (compressed: d')" if panel == "data" else "width d (compressed: d')",
+        )
+        ax.set_title(f"({'a' if panel == 'data' else 'b'}) {panel} scaling, k = {config.degree}")
+        out[panel] = {
+            "sizes": sizes,
+            "compressed_sizes": compressed,
+            "test_mse": losses,
+            **{k: v for k, v in fits.items() if k != "objects"},
+        }
+    fig.tight_layout()
+    out["seconds"] = time.perf_counter() - start
+    return ExperimentResult(out, fig)
