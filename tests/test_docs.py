@@ -1,4 +1,5 @@
-"""The tutorials' code runs: every ``>>>`` example in ``docs/tutorials/*.md`` is executed as a doctest.
+"""The tutorials' code runs: every ``>>>`` example in ``docs/tutorials/*.md`` is executed as a doctest; and
+the docs extension's two data paths (symbolic output, audit report) behave.
 
 The full Sphinx build (``make docs``) is a CI step of its own; it is too slow for a unit test because it
 executes the gallery and the numerical checks on the derivation pages.
@@ -8,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 
 import matplotlib
 import pytest
+import sympy
 
 TUTORIALS = sorted(
     p
@@ -55,3 +59,40 @@ def test_tutorial_examples(path: Path) -> None:
         runner.run(test, clear_globs=True)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {path.name} failed (see above)"
+
+
+def _docs_extension() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "unicomp_docs.py"
+    spec = importlib.util.spec_from_file_location("unicomp_docs", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_symbolic_directive_formats_equations() -> None:
+    ext = _docs_extension()
+    x, y = sympy.symbols("x y")
+    assert ext._equation((r"e_2", x**2 / 2 - y / 2)) == r"e_2 = \frac{x^{2}}{2} - \frac{y}{2}"
+    assert ext._equation(sympy.Eq(x, y + 1)) == "x = y + 1"
+    assert ext._equation("a^2") == "a^2"
+
+
+def test_audit_report_mirrored_or_explained(tmp_path: Path) -> None:
+    ext = _docs_extension()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    app = SimpleNamespace(srcdir=docs)
+    # No report: the page gets the note saying so, never made-up content.
+    ext._prepare_audit_report(app)
+    target = docs / "_generated" / "audit"
+    assert (target / "report.md").read_text(encoding="utf-8") == ext._NO_REPORT
+    # A report appears: it is copied with its figures, modification times kept.
+    report = tmp_path / "paper_checks" / "report"
+    (report / "figures").mkdir(parents=True)
+    (report / "report.md").write_text("# audit\n", encoding="utf-8")
+    (report / "figures" / "BALL.png").write_bytes(b"png")
+    ext._prepare_audit_report(app)
+    assert (target / "report.md").read_text(encoding="utf-8") == "# audit\n"
+    assert (target / "figures" / "BALL.png").read_bytes() == b"png"
+    assert (target / "report.md").stat().st_mtime == (report / "report.md").stat().st_mtime
