@@ -15,7 +15,7 @@ over the evaluation epochs :math:`e` (RMS over probe inputs).  Two sweeps:
   error by :math:`O(d\, d'^{1-(k+1)/m})`; with PyTorch's default init :math:`|v_i| \sim d^{-1/2}` the
   objects shrink with :math:`d` as well, so the measured slope is reported, not assumed.
 
-Every run is float64 SGD with a learning rate scaled as ``lr * 1000 / d`` (default init makes the
+Every run is SGD (float64 by default) with a learning rate scaled as ``lr * 1000 / d`` (default init makes the
 output's sensitivity to the outgoing weights grow like :math:`d`).
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -31,16 +31,21 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from unicomp.errors import InputError
-from unicomp.experiments.fig4_dlth import ExperimentResult, paired_summary
+from unicomp.experiments.fig4_dlth import (
+    ExperimentResult,
+    RunSettings,
+    eval_epochs,
+    paired_summary,
+    resolve_config,
+)
 from unicomp.numerics.networks import compress_mlp, random_subnetwork
 from unicomp.numerics.training import TrainConfig, TrainData, paired_runs
 
 __all__ = ["TIERS", "SmoothConfig", "plot_smooth", "run_dlth_smooth", "smooth_data"]
 
 
-@dataclass(frozen=True)
-class SmoothConfig:
+@dataclass(frozen=True, kw_only=True)
+class SmoothConfig(RunSettings):
     """Parameters of the smooth-activation check (see :data:`TIERS`)."""
 
     degrees: Sequence[int]
@@ -51,25 +56,22 @@ class SmoothConfig:
     degree: int
     n_train: int = 1000
     n_test: int = 1000
-    n_probe: int = 500
     epochs: int = 20
     batch_size: int = 100
     lr: float = 2e-3
     optimizer: str = "sgd"
-    eval_every: int = 2
-    seed: int = 0
-    method: str = "partition"
-    device: str = "auto"
 
 
 #: ``quick``: about a minute on 2 CPU cores; ``full``: wider networks and more epochs.
 TIERS: dict[str, SmoothConfig] = {
     "quick": SmoothConfig(
         degrees=(1, 2, 3, 4), width=1000, compressed_width=150, widths=(500, 1000, 2000), ratio=0.1, degree=3,
+        eval_every=2, n_probe=500, dtype="float64",
     ),
     "full": SmoothConfig(
         degrees=(1, 2, 3, 4, 5, 6), width=4000, compressed_width=400, widths=(1000, 2000, 4000, 8000, 16000),
         ratio=0.1, degree=4, n_train=20_000, n_test=10_000, epochs=200, batch_size=256, eval_every=10,
+        dtype="float64",
     ),
 }
 
@@ -92,8 +94,8 @@ def _train(models: Mapping[str, nn.Module], width: int, config: SmoothConfig) ->
     test = smooth_data(config.n_test, seed=config.seed + 1)
     cfg = TrainConfig(
         optimizer=config.optimizer, lr=config.lr * 1000 / width, epochs=config.epochs,
-        batch_size=config.batch_size, dtype="float64", device=config.device, seed=config.seed,
-        eval_epochs=sorted({*range(0, config.epochs + 1, config.eval_every), config.epochs}),
+        batch_size=config.batch_size, dtype=config.dtype, device=config.device, seed=config.seed,
+        eval_epochs=eval_epochs(config.epochs, config.eval_every),
     )
     return paired_summary(paired_runs(models, data, cfg, test=test, probe=test.inputs[: config.n_probe]))
 
@@ -118,11 +120,7 @@ def run_dlth_smooth(
         ``data["degree_sweep"]``: degrees, compressed gaps, naive gap; ``data["width_sweep"]``: widths,
         compressed and naive gaps, log-log slopes; full run summaries under ``"runs"``.
     """
-    if config is None:
-        if tier not in TIERS:
-            raise InputError(f"tier must be one of {sorted(TIERS)}, got {tier!r}")
-        config = TIERS[tier]
-    config = replace(config, **overrides)
+    config = resolve_config(TIERS, tier, config, overrides)
     start = time.perf_counter()
     net = _tanh_net(config.width, config.seed)
     models: dict[str, nn.Module] = {"original": net}

@@ -18,14 +18,20 @@ shared by the three runs in the same order.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
-from unicomp.errors import InputError
-from unicomp.experiments.fig4_dlth import ExperimentResult, plot_runs, run_optimizers
+from unicomp.experiments.fig4_dlth import (
+    ExperimentResult,
+    RunSettings,
+    eval_epochs,
+    plot_runs,
+    resolve_config,
+    run_optimizers,
+)
 from unicomp.numerics.attention import CausalAttention, compress_heads, random_heads
 from unicomp.numerics.networks import count_parameters
 from unicomp.numerics.training import TrainData
@@ -40,8 +46,8 @@ REPORTED_FIG7: dict[int, tuple[float, float, float]] = {
 }
 
 
-@dataclass(frozen=True)
-class Fig7Config:
+@dataclass(frozen=True, kw_only=True)
+class Fig7Config(RunSettings):
     """Parameters of one Fig. 7 run (see :data:`TIERS`)."""
 
     heads: int
@@ -56,13 +62,7 @@ class Fig7Config:
     segments: int = 16
     noise: float = 0.3
     n_test: int = 10_000
-    n_probe: int = 1000
-    eval_every: int = 1
     eval_batch_size: int = 512
-    seed: int = 0
-    method: str = "partition"
-    dtype: str = "float32"
-    device: str = "auto"
 
 
 #: ``quick``: a minute or two on 2 CPU cores; ``full``: the paper's scale.
@@ -106,11 +106,7 @@ def piecewise_linear_tasks(
 
 def run_fig7(tier: str = "quick", *, config: Fig7Config | None = None, **overrides: Any) -> ExperimentResult:
     """Run Fig. 7 at a tier (or a given config, with field ``overrides``); returns data and figure."""
-    if config is None:
-        if tier not in TIERS:
-            raise InputError(f"tier must be one of {sorted(TIERS)}, got {tier!r}")
-        config = TIERS[tier]
-    config = replace(config, **overrides)
+    config = resolve_config(TIERS, tier, config, overrides)
     start = time.perf_counter()
     data, test = (
         piecewise_linear_tasks(
@@ -129,7 +125,7 @@ def run_fig7(tier: str = "quick", *, config: Fig7Config | None = None, **overrid
         models, data, test, test.inputs[: config.n_probe], {"adam": config.lr},
         epochs=config.epochs, batch_size=config.batch_size, seed=config.seed, dtype=config.dtype,
         device=config.device, eval_batch_size=config.eval_batch_size,
-        eval_epochs=sorted({*range(0, config.epochs + 1, config.eval_every), config.epochs}),
+        eval_epochs=eval_epochs(config.epochs, config.eval_every),
     )
     fig = plot_runs(results, title=lambda k: f"{config.heads} -> {config.compressed_heads} heads, k={config.degree}")
     comp = compressed.compression
