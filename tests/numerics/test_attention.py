@@ -154,3 +154,13 @@ def test_bad_layers_and_inputs_are_rejected() -> None:
         compress_heads(_layer(4), degree=1, heads=4)
     with pytest.raises(InputError, match="num_heads"):
         CausalAttention(1, 0, 2)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_device_is_preserved() -> None:  # pragma: no cover - GPU only
+    layer = CausalAttention(1, 6, 2, device="cuda", dtype=torch.float64)
+    sub = random_heads(layer, 3)
+    assert sub.weights.device.type == "cuda" and sub.out.device.type == "cuda"
+    x = _tokens().cuda()
+    torch.testing.assert_close(sub.to_plain()(x), sub(x), rtol=1e-12, atol=1e-13)  # float64, c O rounded once

@@ -269,3 +269,13 @@ def test_bad_arguments_are_rejected() -> None:
     comp = recombine(np.random.default_rng(0).random((20, 4)), degree=1)
     with pytest.raises(InputError, match="compression"):
         apply_compression(net, comp)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_device_is_preserved() -> None:  # pragma: no cover - GPU only
+    net = _net(20).cuda()
+    sub = WeightedMLP.from_plain(net, indices=[0, 5], weights=[3.0, 17.0])
+    assert sub.weights.device.type == "cuda" and sub.hidden.weight.device.type == "cuda"
+    x = _batch()[0].cuda()
+    torch.testing.assert_close(sub.to_plain()(x), sub(x), rtol=1e-12, atol=1e-13)  # float64, c v rounded once
