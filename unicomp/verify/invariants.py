@@ -7,7 +7,8 @@ anything the compression reports about itself:
 
 1. the kept set is a subset: sorted, unique, in-range integer indices;
 2. the new weights are finite and strictly positive, one per kept object;
-3. the support has at most :math:`N_{m,k} = \binom{m+k}{k}` objects (Tchakaloff);
+3. the support has at most :math:`N_{m,k} = \binom{m+k}{k}` objects (Tchakaloff), or at most the target
+   size of a compression to a chosen size (Algorithm 1, ``info["target_size"]``);
 4. the total mass is kept;
 5. every moment of total degree :math:`\le k` is kept: both in the Chebyshev basis of the input's
    bounding box and as raw monomials of the box-scaled coordinates :math:`u = (w - o)/h \in [-1,1]^m`,
@@ -67,6 +68,7 @@ def check_compression(
     weights: ArrayLike | None = None,
     *,
     tol: float | None = None,
+    max_size: int | None = None,
 ) -> InvariantReport:
     """Check a compression against the input it was made from; raise :class:`InvariantViolation` if not.
 
@@ -81,6 +83,9 @@ def check_compression(
     tol : float, optional
         Largest accepted relative moment error; default: the compression's own tolerance.  The
         recomputed residual may differ from the reported one only by rounding, which is far below it.
+    max_size : int, optional
+        Largest accepted support; default :math:`N_{m,k}`, or the compression's ``info["target_size"]``
+        when it was made to a target size larger than that.
 
     Returns
     -------
@@ -110,9 +115,10 @@ def check_compression(
     elif np.any(w[idx] == 0):
         problems.append("a zero-weight input point was kept")
     m = pts.shape[1]
-    max_size = num_moments(m, comp.degree)
+    if max_size is None:
+        max_size = max(num_moments(m, comp.degree), int(comp.info.get("target_size", 0)))
     if idx.size > max_size:
-        problems.append(f"support {idx.size} exceeds N_(m,k) = {max_size}")
+        problems.append(f"support {idx.size} exceeds the allowed {max_size} (N_(m,k) or the target size)")
     if problems:
         raise InvariantViolation("; ".join(problems))
 
