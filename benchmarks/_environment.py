@@ -28,7 +28,7 @@ def cpu_model() -> str:
 
 def environment() -> dict[str, Any]:
     """Everything needed to compare a result with another machine's."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in ("unicomp", "numpy", "scipy", "mpmath", "sympy", "torch", "scikit-learn", "dask"):
         try:
             versions[name] = metadata.version(name)
