@@ -38,6 +38,7 @@ from unicomp.experiments.fig3_dataset import (
     resolve_tier,
     student,
     teacher_data,
+    torch_threads,
     weighted_train_data,
 )
 from unicomp.experiments.fig4_dlth import ExperimentResult, harmonic_data
@@ -81,6 +82,7 @@ class Fig5Config:
     seed: int = 0
     method: Method = "partition"
     device: str = "auto"
+    threads: int | None = 1
 
 
 #: ``quick``: a couple of minutes on 2 CPU cores (fewer sizes, short training, 2 seeds); ``full``: the
@@ -249,12 +251,17 @@ def run_fig5(
     >>> sorted(result.data["data"]["fits"])
     ['compressed', 'compressed_loglog', 'original', 'original_loglog']
     """
-    import matplotlib.pyplot as plt
-
     config = resolve_tier(TIERS, tier, config, overrides)
     unknown = set(panels) - {"data", "width"}
     if unknown or not panels:
         raise InputError(f"panels must be a non-empty subset of ('data', 'width'), got {panels!r}")
+    with torch_threads(config.threads):
+        return _run(config, panels)
+
+
+def _run(config: Fig5Config, panels: Sequence[str]) -> ExperimentResult:
+    import matplotlib.pyplot as plt
+
     start = time.perf_counter()
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
     out: dict[str, Any] = {"config": asdict(config), "reported": REPORTED_FIG5}
