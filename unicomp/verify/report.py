@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -95,6 +96,12 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _pretty(value: Any) -> str:
+    """Indented JSON with every list of scalars kept on one line."""
+    text = json.dumps(value, indent=1)
+    return re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+
+
 def _markdown(findings: Sequence[Finding], env: dict[str, Any], errors: Sequence[str]) -> str:
     lines = ["# unicomp paper audit", ""]
     tiers = ", ".join(sorted({f.tier for f in findings})) or "-"
@@ -113,16 +120,16 @@ def _markdown(findings: Sequence[Finding], env: dict[str, Any], errors: Sequence
             lines += [f"**Caveat.** {f.caveat}", ""]
         lines += [f"**Reference.** {d['reference']}", "", f"**Rule.** {d['rule']}", ""]
         lines += [f"**Evidence.** {f.evidence}", ""]
-        lines += ["**Measured.**", "", "```json", json.dumps(d["measured"], indent=1), "```", ""]
+        lines += ["**Measured.**", "", "```json", _pretty(d["measured"]), "```", ""]
         if d["baseline"]:
-            lines += ["**Uniform-random baseline.**", "", "```json", json.dumps(d["baseline"], indent=1)]
+            lines += ["**Uniform-random baseline.**", "", "```json", _pretty(d["baseline"])]
             lines += ["```", ""]
         lines.append(f"Parameters (hash `{d['param_hash']}`, tier {f.tier}, {d['elapsed_s']} s): "
                      f"`{json.dumps(d['params'])}`; seeds {d['seeds']}.")
         lines.append("")
         for fig in f.figures:
             lines += [f"![{f.id}]({fig})", ""]
-    lines += ["## Environment", "", "```json", json.dumps(env, indent=1), "```", ""]
+    lines += ["## Environment", "", "```json", _pretty(env), "```", ""]
     return "\n".join(lines)
 
 
