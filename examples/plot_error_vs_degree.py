@@ -16,6 +16,7 @@ import numpy as np
 
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function, sigmoid_function
+from unicomp.verify import check_compression
 
 rng = np.random.default_rng(0)
 d, size, m = 4000, 400, 2
@@ -26,6 +27,7 @@ degrees = np.arange(1, 7)
 errors = {name: [] for name in functions}
 for k in degrees:
     comp = compress(points, degree=int(k), size=size)  # verifies its own moment residual, raises if too large
+    check_compression(comp, points)  # and an independent re-check of every invariant
     print(comp.summary())
     for name, f in functions.items():
         errors[name].append(f.error(comp, points))
