@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -11,6 +12,15 @@ import torch
 from unicomp.errors import InputError
 from unicomp.numerics.datasets import compress_dataset
 from unicomp.numerics.landscape import landscape_gap
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    """Tiny networks: one torch thread is fastest, and extra threads spin on a busy CI machine."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from torch import nn
 
-from unicomp.errors import InputError
+from unicomp.errors import ConvergenceError, InputError
 from unicomp.experiments.fig3_dataset import (
     as_train_data,
     make_teacher,
@@ -188,18 +188,33 @@ def _width_panel(config: Fig5Config) -> NDArray[np.float64]:
 def _fits(
     sizes: NDArray[np.float64], compressed: NDArray[np.float64], losses: NDArray[np.float64], seed: int, n_boot: int
 ) -> dict[str, Any]:
-    """Power-law and log-log fits of the original (vs d) and compressed (vs d') losses."""
-    fits: dict[str, ScalingFit] = {}
+    """Power-law and log-log fits of the original (vs d) and compressed (vs d') losses.
+
+    A fit whose bootstrap does not converge is recorded as ``None`` with the reason (and NaN exponents):
+    the measured losses are kept either way.
+    """
+    fits: dict[str, ScalingFit | None] = {}
+    failures: dict[str, str] = {}
     for j, (name, x) in enumerate((("original", sizes), ("compressed", compressed))):
-        fits[name] = fit_power_law(x, losses[:, :, j], seed=seed, n_boot=n_boot)
-        fits[f"{name}_loglog"] = fit_loglog_slope(x, losses[:, :, j], average="mean", seed=seed, n_boot=n_boot)
-    alpha = fits["original"].params["alpha"]
+        for key, fitter in ((name, fit_power_law), (f"{name}_loglog", fit_loglog_slope)):
+            try:
+                fits[key] = fitter(x, losses[:, :, j], seed=seed, n_boot=n_boot, average="mean")
+            except ConvergenceError as exc:
+                fits[key], failures[key] = None, str(exc)
+
+    def alpha(key: str) -> float:
+        fit = fits[key]
+        return float("nan") if fit is None else fit.params["alpha"]
+
     return {
-        "fits": {k: {"params": f.params, "ci": f.ci, "summary": f.summary()} for k, f in fits.items()},
-        "exponent_original": alpha,
-        "exponent_compressed": fits["compressed"].params["alpha"],
-        "exponent_ideal": 2 * alpha,
-        "objects": {k: f for k, f in fits.items()},
+        "fits": {
+            k: None if f is None else {"params": f.params, "ci": f.ci, "summary": f.summary()} for k, f in fits.items()
+        },
+        "fit_failures": failures,
+        "exponent_original": alpha("original"),
+        "exponent_compressed": alpha("compressed"),
+        "exponent_ideal": 2 * alpha("original"),
+        "objects": fits,
     }
 
 
@@ -214,10 +229,12 @@ def _plot(
     mean = losses.mean(axis=0)
     for j, (name, x) in enumerate((("original", sizes), ("compressed", compressed))):
         fit = fits["objects"][name]
-        line = ax.loglog(x, mean[:, j], "o", label=f"{name} (alpha = {fit.params['alpha']:.2f})")[0]
-        grid = np.geomspace(x.min(), x.max(), 50)
-        p = fit.params
-        ax.loglog(grid, p["L0"] + p["a"] * grid ** -p["alpha"], "-", color=line.get_color())
+        label = name if fit is None else f"{name} (alpha = {fit.params['alpha']:.2f})"
+        line = ax.loglog(x, mean[:, j], "o", label=label)[0]
+        if fit is not None:
+            grid = np.geomspace(x.min(), x.max(), 50)
+            p = fit.params
+            ax.loglog(grid, p["L0"] + p["a"] * grid ** -p["alpha"], "-", color=line.get_color())
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test MSE")
     ax.legend()
