@@ -57,7 +57,8 @@ nitpicky = True
 #     ``<url>objects.inv``, if you want cross-links offline), or
 #   * from the network, when ``UNICOMP_DOCS_ONLINE=1`` is set.
 # Otherwise the project is left out and references to its objects render as plain text; the
-# ``nitpick_ignore_regex`` below accepts exactly those external names and nothing of unicomp's own.
+# ``nitpick_ignore_regex`` below accepts those external names; of unicomp's own names it accepts only the
+# two kinds commented there (a private type alias and type variables).
 _INTERSPHINX_TARGETS = {
     "python": "https://docs.python.org/3/",
     "numpy": "https://numpy.org/doc/stable/",
