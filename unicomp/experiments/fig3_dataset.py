@@ -237,7 +237,8 @@ def _run(config: Fig3Config) -> ExperimentResult:
         }
         for label, summary in results.items()
     }
-    fig = plot_runs(results)
+    lrs = {run.label: run.lr for run in config.runs}
+    fig = plot_runs(results, title=lambda label: f"{label} (lr {lrs[label]:g})")
     out = {
         "config": asdict(config),
         "compression": ds.compression.summary(),
