@@ -26,7 +26,8 @@ API
     from ``callbacks``; ``seconds``.
 :meth:`PairedRuns.gap` ``(a, b, relative=False) -> (E,)``
     Function-space gap :math:`\sqrt{\operatorname{mean}_p (f_a(x_p) - f_b(x_p))^2}` at each evaluation epoch.
-:func:`plot_trajectories` ``(runs, key="test_loss", ax=None) -> Axes``.
+:func:`plot_trajectories` ``(runs, key="test_loss", ax=None) -> Axes``
+    One quantity of every run against the epoch.
 
 Mini-batches
 ------------

@@ -12,22 +12,22 @@ Every calculator
 * raises :class:`~unicomp.errors.InputError` naming the violated condition for arguments outside the
   statement's domain.
 
-=========================  =============  =====================================================
-calculator                 paper          statement
-=========================  =============  =====================================================
-:func:`packing_diameter`   Lemma 1        some N of d points of an R-ball lie in a set of this diameter
-:func:`ball_error`         Thm 3          error of re-weighting a cluster of diameter r, explicit constants
-:func:`rate_error`         Thm 4          :math:`E = O(d\, d'^{1 - (k+1)/m})`
-:func:`rate_size`          Thm 4          :math:`d' = O((d/\epsilon)^{m/(k-m+1)})` for error :math:`\epsilon`
-:func:`rate_exponent`      Thm 4 (cor.)   :math:`E = O(d^{1 + \sigma(1 - (k+1)/m)})` for :math:`d' = d^\sigma`
-:func:`rate_min_degree`    Thm 4 (cor.)   smallest k with :math:`k > (1 + 1/\sigma) m - 1`
-:func:`polylog_degree`     Thm 7          optimal degree :math:`k_{opt}` for N active objects
-:func:`polylog_error`      Thm 7          :math:`E = O(d\, d'^{1-1/m} e^{-c\, d'^{1/m}})`
-:func:`polylog_size`       Thm 7          :math:`d' = O(\log^m(d/\epsilon))`
-:func:`lower_bound`        Thm 8          :math:`A\, d\, e^{-B d'^{1/m}}`
-:func:`lower_bound_degree` Thm 8 (proof)  smallest k with :math:`\binom{m+k}{m} > d'`
-:func:`lower_bound_size`   Thm 8 (cor.)   :math:`d' \ge (\log(A d / \epsilon) / B)^m`
-=========================  =============  =====================================================
+==========================  =============  =====================================================
+calculator                  paper          statement
+==========================  =============  =====================================================
+:func:`packing_diameter`    Lemma 1        some N of d points of an R-ball lie in a set of this diameter
+:func:`ball_error`          Thm 3          error of re-weighting a cluster of diameter r, explicit constants
+:func:`rate_error`          Thm 4          :math:`E = O(d\, d'^{1 - (k+1)/m})`
+:func:`rate_size`           Thm 4          :math:`d' = O((d/\epsilon)^{m/(k-m+1)})` for error :math:`\epsilon`
+:func:`rate_exponent`       Thm 4 (cor.)   :math:`E = O(d^{1 + \sigma(1 - (k+1)/m)})` for :math:`d' = d^\sigma`
+:func:`rate_min_degree`     Thm 4 (cor.)   smallest k with :math:`k > (1 + 1/\sigma) m - 1`
+:func:`polylog_degree`      Thm 7          optimal degree :math:`k_{opt}` for N active objects
+:func:`polylog_error`       Thm 7          :math:`E = O(d\, d'^{1-1/m} e^{-c\, d'^{1/m}})`
+:func:`polylog_size`        Thm 7          :math:`d' = O(\log^m(d/\epsilon))`
+:func:`lower_bound`         Thm 8          :math:`A\, d\, e^{-B d'^{1/m}}`
+:func:`lower_bound_degree`  Thm 8 (proof)  smallest k with :math:`\binom{m+k}{m} > d'`
+:func:`lower_bound_size`    Thm 8 (cor.)   :math:`d' \ge (\log(A d / \epsilon) / B)^m`
+==========================  =============  =====================================================
 
 The scaling corollaries (:func:`boost_min_degree`, :func:`boosted_exponent`,
 :func:`compressed_scaling_law`, :func:`stretched_exponential`) live in :mod:`unicomp.theory.scaling` and are
