@@ -214,7 +214,8 @@ def compress_sharded(
         ``indices`` refer to the concatenated input; ``basis`` is the Chebyshev basis of the global
         bounding box, in which ``residual`` was measured against the sums of every shard.  ``method`` is
         ``"sharded-recombine"`` or ``"sharded-<method>"``; ``info`` has ``shards``, ``shard_sizes``,
-        ``survivors`` (merged count before the final step) and ``workers``.
+        ``survivors`` (merged count before the final step), ``workers``, ``num_moments`` and, with ``size``,
+        ``target_size``.
 
     Raises
     ------
@@ -315,5 +316,12 @@ def compress_sharded(
         basis=basis,
         method="sharded-recombine" if target is None else f"sharded-{method}",
         timings={"boxes": t1 - t0, "shards": t2 - t1, "merge": t3 - t2, "verify": time.perf_counter() - t3},
-        info={"shards": len(counts), "shard_sizes": counts, "survivors": int(merged_idx.shape[0]), "workers": workers},
+        info={
+            "shards": len(counts),
+            "shard_sizes": counts,
+            "survivors": int(merged_idx.shape[0]),
+            "workers": workers,
+            "num_moments": n_mk,
+            **({} if target is None else {"target_size": target}),
+        },
     )
