@@ -53,9 +53,6 @@ from unicomp.validation import as_degree, as_points, as_positive_int, as_weights
 
 __all__ = ["caratheodory", "moment_residual", "recombine"]
 
-#: A null-vector entry below this fraction of the vector's largest entry is treated as zero when
-#: choosing the step length; it keeps round-off noise from selecting a pivot.
-_PIVOT_FRACTION = 1e-13
 
 
 def caratheodory(matrix: NDArray[Any], weights: NDArray[Any], backend: Backend) -> NDArray[Any]:
@@ -107,6 +104,9 @@ def _eliminate(
     w = c[support]
     q = null.shape[1]
     limit = backend.null_residual_tolerance(sub.shape[0]) * scale
+    # A kernel-vector entry below this fraction of the vector's largest entry is round-off noise and must
+    # not be chosen as the pivot (it would divide by noise).
+    noise = backend.pivot_fraction
     stale = False
     for j in range(q):
         v = null[:, j]
@@ -116,10 +116,10 @@ def _eliminate(
         if j > 0 and np.max(np.abs(sub.T @ v)) > limit * big:
             stale = True
             break
-        positive = v > big * _PIVOT_FRACTION
+        positive = v > big * noise
         if not np.any(positive):
             v = -v
-            positive = v > big * _PIVOT_FRACTION
+            positive = v > big * noise
         candidates = np.flatnonzero(positive)
         ratios = w[candidates] / v[candidates]
         pick = int(np.argmin(ratios))
@@ -231,6 +231,29 @@ def moment_residual(
     return max(float(abs(a - b) / mass) for a, b in zip(reference, kept, strict=True))
 
 
+def _polish(
+    reference_sums: NDArray[Any], kept_points: NDArray[Any], kept_weights: NDArray[Any], basis: ChebyshevBasis,
+    backend: Backend,
+) -> NDArray[Any]:
+    r"""One step of iterative refinement of the kept weights against the input's moments.
+
+    Solves :math:`\Phi_S^\top \delta = b - \Phi_S^\top c'` in the least-squares sense (QR or SVD, backward
+    stable, so the new residual usually is of the order of the working precision even when :math:`\Phi_S` is
+    ill-conditioned, e.g. tight clusters) and returns :math:`c' + \delta` if it stays positive, else
+    :math:`c'` unchanged (also when the solver finds the system numerically singular).  The caller keeps
+    whichever weights have the smaller measured residual.
+    """
+    feats = basis(kept_points)
+    reference = backend.column_sums(reference_sums)
+    current = backend.column_sums(kept_weights[:, None] * feats)
+    rhs = np.array([a - b for a, b in zip(reference, current, strict=True)], dtype=feats.dtype)
+    try:
+        polished = kept_weights + backend.lstsq(feats.T, rhs)
+    except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):  # numerically singular: keep c'
+        return kept_weights
+    return polished if bool(np.all(polished > 0)) else kept_weights
+
+
 def recombine(
     points: ArrayLike,
     weights: ArrayLike | None = None,
@@ -336,6 +359,10 @@ def recombine(
         order = np.argsort(kept)
         kept, kept_w = kept[order], kept_w[order]
         residual = moment_residual(ref_sums, pts[kept], kept_w, mass, basis, backend)
+        polished = _polish(ref_sums, pts[kept], kept_w, basis, backend)
+        polished_residual = moment_residual(ref_sums, pts[kept], polished, mass, basis, backend)
+        if polished_residual < residual:
+            kept_w, residual = polished, polished_residual
         timings["verify"] = time.perf_counter() - t1
         if not residual <= tolerance:
             hint = (

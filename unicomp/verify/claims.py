@@ -32,7 +32,6 @@ and symmetrically for "slope :math:`\le b`".
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -42,10 +41,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.stats import binom
 
 from unicomp.errors import InputError
-from unicomp.numerics.basis import monomial_features
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_points, as_weights
-from unicomp.verify.invariants import InvariantViolation, check_compression
+from unicomp.verify.invariants import check_compression
 
 __all__ = [
     "LineFit",
@@ -387,42 +384,11 @@ def check_target_compression(
 ) -> float:
     r"""Invariants of a compression to a target ``size`` (Algorithm 1), which may exceed :math:`N_{m,k}`.
 
-    :func:`~unicomp.verify.check_compression` bounds the support by :math:`N_{m,k}` (Tchakaloff) and is
-    applied as is when the result is that small.  Otherwise this checks: support at most ``size``, a
-    sorted in-range subset of positive-weight inputs, positive finite weights, and every moment of degree
-    :math:`\le k` kept -- in the Chebyshev basis of the compression and as box-scaled monomials, columns
-    summed exactly (``math.fsum``; a precision run is checked on its float64-rounded weights, so against
-    1e-12 plus the compression's tolerance).  Raises :class:`InvariantViolation`; returns the largest
-    relative moment error.
+    :func:`~unicomp.verify.check_compression` with the support bounded by ``size`` (or :math:`N_{m,k}`
+    if larger).  Raises :class:`InvariantViolation`; returns the largest relative moment error.
     """
-    pts = as_points(points)
-    w = as_weights(weights, pts.shape[0])
-    if compression.size <= compression.num_moments:
-        return check_compression(compression, pts, w).chebyshev_residual
-    idx = np.asarray(compression.indices)
-    cw = np.asarray(compression.weights, dtype=np.float64)
-    problems = []
-    if compression.size > size:
-        problems.append(f"support {compression.size} exceeds the target {size}")
-    if np.any(np.diff(idx) <= 0) or idx[0] < 0 or idx[-1] >= pts.shape[0]:
-        problems.append("indices are not a sorted in-range subset")
-    elif not (np.all(np.isfinite(cw)) and np.all(cw > 0) and np.all(w[idx] > 0)):
-        problems.append("weights must be finite and positive, on positive-weight inputs")
-    if problems:
-        raise InvariantViolation("; ".join(problems))
-    # float64-rounded weights of a precision run are accurate to ~1e-16 relative each.
-    tol = compression.tolerance + (1e-12 if compression.precision is not None else 0.0)
-    basis = compression.basis
-    mass = math.fsum(w)
-    worst = 0.0
-    for feats in (basis(pts), monomial_features(basis.scale(pts), compression.degree)):
-        full = (w[:, None] * feats).T
-        kept = (cw[:, None] * feats[idx]).T
-        gaps = [abs(math.fsum(a) - math.fsum(b)) / mass for a, b in zip(full, kept, strict=True)]
-        worst = max(worst, *gaps)
-    if not worst <= tol:
-        raise InvariantViolation(f"moment residual {worst:.3e} > tol {tol:.1e}")
-    return worst
+    max_size = max(int(size), compression.num_moments)
+    return check_compression(compression, points, weights, max_size=max_size).chebyshev_residual
 
 
 #: float32 and float64 machine epsilons; rounding errors scale with their ratio (about 5e8).
