@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install  ## the main job on defaults: compress a point cloud, then a short audit
+demo: install  ## the main job on defaults: compress a point cloud, then audit four claims of the paper
 	$(BIN)/unicomp demo
+	$(BIN)/unicomp audit --claims TCHAKALOFF,NEWTON,PACKING,BOOST --out demo-report
 
 test: install  ## unit tests, doctests and the quick tier of the paper audit
 	$(BIN)/python -m pytest
@@ -33,8 +34,10 @@ lint: install
 	$(BIN)/ruff check unicomp tests paper_checks benchmarks
 	$(BIN)/mypy unicomp
 
-bench: install
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/run_all.py
+bench: install  ## speed and memory benchmarks (tens of minutes); results in benchmarks/results/
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_recombine.py
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_compress.py
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_distributed.py
 
 clean:
-	rm -rf $(VENV) docs/_build paper_checks/report .pytest_cache .hypothesis
+	rm -rf $(VENV) docs/_build paper_checks/report demo-report .pytest_cache .hypothesis

@@ -54,3 +54,11 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
 def test_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_help_of_one_calculator_lists_its_parameters(capsys) -> None:
+    from unicomp.cli import main
+
+    assert main(["bound", "packing_diameter", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--d VALUE --n VALUE --m VALUE --radius VALUE" in out and "Lemma 1" in out

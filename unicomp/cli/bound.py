@@ -102,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
     if args.name not in CALCULATORS:
         raise InputError(f"unknown bound {args.name!r}; choose from: {', '.join(sorted(CALCULATORS))}")
     fn = CALCULATORS[args.name]
+    if {"-h", "--help"} & set(args.params):
+        accepted = [p for p in inspect.signature(fn).parameters if p != "certified"]
+        print(f"usage: unicomp bound {args.name} {' '.join('--' + a + ' VALUE' for a in accepted)} "
+              "[--latex] [--json] [--certified]\n")
+        print(inspect.getdoc(fn) or "")
+        return 0
     params, flags = parse_params(list(args.params), fn)
     certified = "certified" in flags
     if certified and "certified" not in inspect.signature(fn).parameters:
