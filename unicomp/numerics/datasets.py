@@ -19,7 +19,6 @@ torch is needed only for :meth:`WeightedDataset.to_torch`, :func:`weighted_mean`
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from unicomp.errors import InputError
 from unicomp.numerics.caratheodory import recombine
 from unicomp.numerics.compress import Method, compress
-from unicomp.numerics.result import Compression
+from unicomp.numerics.result import Compression, atomic_savez
 from unicomp.validation import as_degree, as_points, as_positive_int
 
 if TYPE_CHECKING:
@@ -153,23 +152,10 @@ class WeightedDataset:
         ``points`` entry holds the kept objects in original units); the dataset adds the kept inputs,
         targets and the standardisation.
         """
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp.npz")
-        os.close(fd)
-        try:
-            comp_file = self.compression.save(tmp)
-            with np.load(comp_file, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-            arrays["points"] = self.objects
-            arrays.update(zip(_DATA_KEYS, (self.inputs, self.targets, self.center, self.scale), strict=True))
-            with open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        arrays = self.compression.to_arrays()
+        arrays["points"] = self.objects
+        arrays.update(zip(_DATA_KEYS, (self.inputs, self.targets, self.center, self.scale), strict=True))
+        return atomic_savez(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> WeightedDataset:

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from unicomp.errors import InputError
 from unicomp.numerics.basis import ChebyshevBasis, num_moments
 
-__all__ = ["Compression"]
+__all__ = ["Compression", "atomic_savez"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,13 +142,9 @@ class Compression:
             "weights": self.weights,
         }
 
-    def save(self, path: str | os.PathLike[str], points: ArrayLike | None = None) -> Path:
-        """Write an ``.npz`` file atomically (a temporary file renamed into place).
-
-        Stores ``indices``, ``weights``, the scalars, the basis box and, when ``points`` is given, the
-        kept points.  Returns the path written.
-        """
-        target = Path(path)
+    def to_arrays(self, points: ArrayLike | None = None) -> dict[str, Any]:
+        """The arrays :meth:`save` writes: indices, weights, the scalars, the basis box, exact
+        arbitrary-precision weights if any and, when ``points`` is given, the kept points."""
         arrays: dict[str, Any] = {
             "indices": self.indices,
             "weights": self.weights,
@@ -168,16 +164,11 @@ class Compression:
             arrays["weights_mp_exponent"] = np.array([exp for _, exp in man_exp], dtype=np.int64)
         if points is not None:
             arrays["points"] = self.take(points)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        return arrays
+
+    def save(self, path: str | os.PathLike[str], points: ArrayLike | None = None) -> Path:
+        """Write :meth:`to_arrays` to an ``.npz`` file atomically; returns the path written."""
+        return atomic_savez(path, self.to_arrays(points))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Compression:
@@ -204,3 +195,21 @@ class Compression:
                 method=str(data["method"]),
                 weights_mp=weights_mp,
             )
+
+
+def atomic_savez(path: str | os.PathLike[str], arrays: Mapping[str, Any]) -> Path:
+    """Write ``arrays`` to an ``.npz`` file through a temporary file renamed into place.
+
+    A reader never sees a half-written file, and a failure leaves any previous file untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
