@@ -15,8 +15,8 @@ AdamW 4.0e-4 / 4.6e-4 / 2.6e-3; Rprop 3.6e-3 / 4.0e-3 / 1.1e-2.
 :func:`run_fig4` runs a tier (``"quick"``: minutes on 2 CPU cores; ``"full"``: the paper's scale, a GPU job)
 and returns plain data plus a figure.  Caveat: the high-frequency target is not learned in the quick
 tier's few hundred steps (every run stays near the target's variance, about 0.013), so the quick tier
-checks the machinery and the function-space gaps, not the reported test MSEs.  The helpers :func:`paired_summary` and :func:`run_optimizers` are
-shared with :mod:`unicomp.experiments.fig7_attention` and :mod:`unicomp.experiments.dlth_smooth`.
+checks the machinery and the function-space gaps, not the reported test MSEs.  The helpers
+:func:`paired_summary` and :func:`run_optimizers` are shared with :mod:`unicomp.experiments.fig7_attention` and :mod:`unicomp.experiments.dlth_smooth`.
 """
 
 from __future__ import annotations

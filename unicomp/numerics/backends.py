@@ -39,6 +39,7 @@ class Backend(Protocol):
     name: str
     digits: int | None
     tolerance: float
+    pivot_fraction: float
 
     def context(self) -> contextlib.AbstractContextManager[None]:
         """Context in which the backend's arithmetic runs at its working precision."""
@@ -55,6 +56,9 @@ class Backend(Protocol):
     def null_residual_tolerance(self, rows: int) -> float:
         """Largest accepted ``max|A^T v| / (max|A| max|v|)`` for a kernel vector of a ``rows``-row matrix."""
 
+    def lstsq(self, matrix: NDArray[Any], rhs: NDArray[Any]) -> NDArray[Any]:
+        """Least-squares solution of ``matrix @ x = rhs`` (``matrix`` of shape (n, s), n >= s) by QR/SVD."""
+
     def to_float(self, values: NDArray[Any]) -> NDArray[np.float64]:
         """Round to float64."""
 
@@ -68,6 +72,8 @@ class Float64Backend:
     #: one, so a well-conditioned reduction lands near N_{m,k} * 1e-16; 1e-10 leaves four orders of
     #: magnitude for the growth of rounding errors across elimination steps before we refuse a result.
     tolerance = 1e-10
+    #: Kernel-vector entries below this fraction of the largest are treated as round-off (about 500 ulps).
+    pivot_fraction = 1e-13
 
     def context(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()
@@ -91,6 +97,9 @@ class Float64Backend:
         # growth from the rank-one updates is tolerated before refactorising.
         return 1000.0 * rows * float(np.finfo(np.float64).eps)
 
+    def lstsq(self, matrix: NDArray[Any], rhs: NDArray[Any]) -> NDArray[np.float64]:
+        return np.asarray(scipy.linalg.lstsq(matrix, rhs, check_finite=False)[0])
+
     def to_float(self, values: NDArray[Any]) -> NDArray[np.float64]:
         return np.asarray(values, dtype=np.float64)
 
@@ -106,6 +115,8 @@ class MPMathBackend:
         self.digits: int | None = int(digits)
         #: Five digits are left for the rounding errors of the reduction (as in mpmath's own tests).
         self.tolerance = 10.0 ** (-(int(digits) - 5))
+        #: The float64 rule (about 500 units in the last place) at the working precision.
+        self.pivot_fraction = 10.0 ** (-(int(digits) - 3))
 
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:
@@ -162,6 +173,10 @@ class MPMathBackend:
     def null_residual_tolerance(self, rows: int) -> float:
         # Same rule as in float64 with the working epsilon 10^-digits.
         return 1000.0 * rows * 10.0 ** (-(self.digits or 0))
+
+    def lstsq(self, matrix: NDArray[Any], rhs: NDArray[Any]) -> NDArray[Any]:
+        solution, _ = mpmath.qr_solve(mpmath.matrix(matrix.tolist()), mpmath.matrix(list(rhs)))
+        return np.array([solution[i] for i in range(matrix.shape[1])], dtype=object)
 
     def to_float(self, values: NDArray[Any]) -> NDArray[np.float64]:
         return np.array([float(v) for v in np.ravel(values)], dtype=np.float64).reshape(np.shape(values))
