@@ -74,6 +74,12 @@ def test_fig5(audit):
     notes = [f"{n}: reported exponents inside the measured intervals: {m['reported_inside_ci']}"
              for n, m in measured.items()]
     evidence += "; " + "; ".join(notes)
+    outside = [f"{n}: measured exponents {m['original']['alpha']:.3f} -> {m['compressed']['alpha']:.3f} vs reported "
+               f"{m['reported'][0]} -> {m['reported'][1]} (outside the measured intervals)"
+               for n, m in measured.items() if not all(m["reported_inside_ci"])]
+    if outside and verdict == "holds":
+        verdict = "holds with caveat"
+    caveat = "; ".join([*([caveat] if caveat else []), *outside])
     if not audit.full and verdict != "fails":
         verdict = "holds with caveat"
         caveat = ("quick tier: data panel only, d <= 8192 and 400 epochs (the width panel needs the full tier)"
