@@ -17,6 +17,8 @@ from unicomp.errors import ConvergenceError, InputError, PrecisionError, Unicomp
 from unicomp.numerics.basis import ChebyshevBasis, multi_indices, num_moments
 from unicomp.numerics.caratheodory import recombine
 from unicomp.numerics.compress import compress
+from unicomp.numerics.datasets import compress_dataset
+from unicomp.numerics.distributed import compress_sharded
 from unicomp.numerics.result import Compression
 
 __version__ = "0.1.0"
@@ -30,6 +32,8 @@ __all__ = [
     "UnicompError",
     "__version__",
     "compress",
+    "compress_dataset",
+    "compress_sharded",
     "multi_indices",
     "num_moments",
     "recombine",
