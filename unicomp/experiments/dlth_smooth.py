@@ -31,12 +31,12 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from unicomp.experiments._common import resolve_tier
 from unicomp.experiments.fig4_dlth import (
     ExperimentResult,
     RunSettings,
     eval_epochs,
     paired_summary,
-    resolve_config,
 )
 from unicomp.numerics.networks import compress_mlp, random_subnetwork
 from unicomp.numerics.training import TrainConfig, TrainData, paired_runs
@@ -120,7 +120,7 @@ def run_dlth_smooth(
         ``data["degree_sweep"]``: degrees, compressed gaps, naive gap; ``data["width_sweep"]``: widths,
         compressed and naive gaps, log-log slopes; full run summaries under ``"runs"``.
     """
-    config = resolve_config(TIERS, tier, config, overrides)
+    config = resolve_tier(TIERS, tier, config, overrides)
     start = time.perf_counter()
     net = _tanh_net(config.width, config.seed)
     models: dict[str, nn.Module] = {"original": net}

@@ -19,20 +19,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, TypeVar
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from unicomp.errors import ConvergenceError, InputError
+from unicomp.experiments._common import resolve_tier
 from unicomp.experiments.fig4_dlth import ExperimentResult
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.fitting import fit_loglog_slope
 from unicomp.numerics.testfunctions import sigmoid_function
 
-__all__ = ["FLOOR_FLOAT64", "REPORTED_ALPHA", "TIERS", "Fig2Config", "plot_fig2", "resolve_tier", "run_fig2",
+__all__ = ["FLOOR_FLOAT64", "REPORTED_ALPHA", "TIERS", "Fig2Config", "plot_fig2", "run_fig2",
            "uniform_cloud"]
 
 #: Reported exponents alpha for k = 1..6 (paper, Fig. 2, refit from the authors' result files).
@@ -68,18 +69,6 @@ TIERS: dict[str, Fig2Config] = {
                         hp_ds=(1000, 2000, 4000), hp_trials=2),
     "full": Fig2Config(),
 }
-
-C = TypeVar("C")
-
-
-def resolve_tier(tier: str, config: C | None, tiers: Mapping[str, C], **overrides: Any) -> C:
-    """The configuration of ``tier`` (or ``config``), with ``overrides`` applied."""
-    if config is None:
-        if tier not in tiers:
-            raise InputError(f"tier must be one of {sorted(tiers)}, got {tier!r}")
-        config = tiers[tier]
-    return replace(config, **overrides) if overrides else config  # type: ignore[type-var]
-
 
 def uniform_cloud(d: int, m: int, seed: int) -> NDArray[np.float64]:
     """``d`` points uniform in :math:`[-1, 1]^m`."""
@@ -154,7 +143,7 @@ def run_fig2(tier: str = "quick", config: Fig2Config | None = None, *, high_prec
         bootstrap interval; ``data["reported_alpha"]``, ``data["bound_alpha"]`` (Thm 4's guaranteed
         :math:`(k+1)/m - 2`) and ``data["config"]``.
     """
-    cfg = resolve_tier(tier, config, TIERS, **overrides)
+    cfg = resolve_tier(TIERS, tier, config, overrides)
     t0 = time.perf_counter()
     data: dict[str, Any] = {"config": asdict(cfg), "ds": list(cfg.ds), "hp_ds": list(cfg.hp_ds)}
     data["float64"] = _sweep(cfg.ms, cfg.ks, cfg.ds, cfg.trials, cfg, None)

@@ -21,18 +21,17 @@ full-batch AdamW lr 0.01: 0.0171 / 0.0189 / 0.226; batch 256 SGD lr 0.01: 0.0153
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from unicomp.errors import InputError
+from unicomp.experiments._common import resolve_tier, torch_threads
 from unicomp.experiments.fig4_dlth import ExperimentResult, paired_summary, plot_runs
 from unicomp.numerics.compress import Method
 from unicomp.numerics.datasets import WeightedDataset, compress_dataset
@@ -46,15 +45,12 @@ __all__ = [
     "Fig3Run",
     "as_train_data",
     "make_teacher",
-    "resolve_tier",
     "run_fig3",
     "student",
     "teacher_data",
-    "torch_threads",
     "weighted_train_data",
 ]
 
-C = TypeVar("C")
 
 #: Reported final test MSE (original, compressed, naive) per training configuration (paper, Fig. 3).
 REPORTED_FIG3: dict[str, tuple[float, float, float]] = {
@@ -108,31 +104,6 @@ TIERS: dict[str, Fig3Config] = {
     "quick": Fig3Config(n_test=20_000, epochs=100),
     "full": Fig3Config(),
 }
-
-
-def resolve_tier(tiers: Mapping[str, C], tier: str, config: C | None, overrides: Mapping[str, Any]) -> C:
-    """``config`` (or ``tiers[tier]``) with the dataclass field ``overrides`` applied."""
-    if config is None:
-        if tier not in tiers:
-            raise InputError(f"tier must be one of {sorted(tiers)}, got {tier!r}")
-        config = tiers[tier]
-    return replace(config, **overrides)  # type: ignore[type-var]
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run with ``threads`` torch intra-op threads (``None``: unchanged); the setting is restored on exit.
-
-    The networks of Figs. 3 and 5 are tiny: one thread is fastest, and on a busy machine extra threads
-    spin and cost far more CPU time than they save.
-    """
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def make_teacher(width: int = 50, seed: int = 0) -> nn.Sequential:

@@ -16,14 +16,15 @@ AdamW 4.0e-4 / 4.6e-4 / 2.6e-3; Rprop 3.6e-3 / 4.0e-3 / 1.1e-2.
 and returns plain data plus a figure.  Caveat: the high-frequency target is not learned in the quick
 tier's few hundred steps (every run stays near the target's variance, about 0.013), so the quick tier
 checks the machinery and the function-space gaps, not the reported test MSEs.  The helpers
-:func:`paired_summary` and :func:`run_optimizers` are shared with :mod:`unicomp.experiments.fig7_attention` and :mod:`unicomp.experiments.dlth_smooth`.
+:func:`paired_summary` and :func:`run_optimizers` are shared with :mod:`unicomp.experiments.fig7_attention`
+and :mod:`unicomp.experiments.dlth_smooth`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -32,7 +33,7 @@ from numpy.typing import NDArray
 from scipy.special import jv
 from torch import nn
 
-from unicomp.errors import InputError
+from unicomp.experiments._common import resolve_tier
 from unicomp.numerics.networks import compress_mlp, count_parameters, random_subnetwork
 from unicomp.numerics.training import PairedRuns, TrainConfig, TrainData, paired_runs
 
@@ -47,7 +48,6 @@ __all__ = [
     "harmonic_data",
     "paired_summary",
     "plot_runs",
-    "resolve_config",
     "run_fig4",
     "run_optimizers",
 ]
@@ -199,15 +199,6 @@ def eval_epochs(epochs: int, every: int) -> list[int]:
     return sorted({*range(0, epochs + 1, max(1, every)), epochs})
 
 
-def resolve_config(tiers: Mapping[str, Any], tier: str, config: Any, overrides: Mapping[str, Any]) -> Any:
-    """``config`` (default: ``tiers[tier]``) with its fields replaced by ``overrides``."""
-    if config is None:
-        if tier not in tiers:
-            raise InputError(f"tier must be one of {sorted(tiers)}, got {tier!r}")
-        config = tiers[tier]
-    return replace(config, **overrides)
-
-
 def _base_network(width: int, seed: int) -> nn.Sequential:
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 1))
@@ -219,7 +210,7 @@ def run_fig4(tier: str = "quick", *, config: Fig4Config | None = None, **overrid
     ``data`` holds the config, the compression summary, parameter counts, per optimizer the
     :func:`paired_summary` of the three runs, and the reported values.
     """
-    config = resolve_config(TIERS, tier, config, overrides)
+    config = resolve_tier(TIERS, tier, config, overrides)
     start = time.perf_counter()
     data = harmonic_data(config.n_train, noise=config.noise, seed=config.seed)
     test = harmonic_data(config.n_test, noise=0.0, seed=config.seed + 1)

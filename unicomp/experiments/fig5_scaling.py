@@ -32,13 +32,12 @@ from numpy.typing import NDArray
 from torch import nn
 
 from unicomp.errors import ConvergenceError, InputError
+from unicomp.experiments._common import resolve_tier, torch_threads
 from unicomp.experiments.fig3_dataset import (
     as_train_data,
     make_teacher,
-    resolve_tier,
     student,
     teacher_data,
-    torch_threads,
     weighted_train_data,
 )
 from unicomp.experiments.fig4_dlth import ExperimentResult, harmonic_data

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from unicomp.experiments.fig2_error_scaling import resolve_tier, uniform_cloud
+from unicomp.experiments._common import resolve_tier
+from unicomp.experiments.fig2_error_scaling import uniform_cloud
 from unicomp.experiments.fig4_dlth import ExperimentResult
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
@@ -61,7 +62,7 @@ def run_fig6(tier: str = "quick", config: Fig6Config | None = None, **overrides:
         ``data["seconds"]["m=.."]``: best of ``repeats`` wall-clock times per d; ``data["slope"]``: fitted
         log-log slope of time against d per m; ``data["reported"]``, ``data["threads"]``, ``data["config"]``.
     """
-    cfg = resolve_tier(tier, config, TIERS, **overrides)
+    cfg = resolve_tier(TIERS, tier, config, overrides)
     seconds: dict[str, list[float]] = {}
     slope: dict[str, float] = {}
     for m in cfg.ms:

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from unicomp.experiments._common import resolve_tier
 from unicomp.experiments.fig4_dlth import (
     ExperimentResult,
     RunSettings,
     eval_epochs,
     plot_runs,
-    resolve_config,
     run_optimizers,
 )
 from unicomp.numerics.attention import CausalAttention, compress_heads, random_heads
@@ -106,7 +106,7 @@ def piecewise_linear_tasks(
 
 def run_fig7(tier: str = "quick", *, config: Fig7Config | None = None, **overrides: Any) -> ExperimentResult:
     """Run Fig. 7 at a tier (or a given config, with field ``overrides``); returns data and figure."""
-    config = resolve_config(TIERS, tier, config, overrides)
+    config = resolve_tier(TIERS, tier, config, overrides)
     start = time.perf_counter()
     data, test = (
         piecewise_linear_tasks(

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from unicomp.errors import PrecisionError
-from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, resolve_tier, uniform_cloud
+from unicomp.experiments._common import resolve_tier
+from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, uniform_cloud
 from unicomp.experiments.fig4_dlth import ExperimentResult
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
@@ -125,7 +126,7 @@ def run_fig8(tier: str = "quick", config: Fig8Config | None = None, *, high_prec
         error reached ``floor``, the precision's resolution, so the true best is at most that), ``seconds``; plus
         ``data["reported"]`` and ``data["config"]``.
     """
-    cfg = resolve_tier(tier, config, TIERS, **overrides)
+    cfg = resolve_tier(TIERS, tier, config, overrides)
     t0 = time.perf_counter()
     data: dict[str, Any] = {"config": asdict(cfg), "reported": REPORTED_FIG8}
     data["float64"] = _sweep(cfg.ms, cfg.ds, cfg, cfg.max_degree, cfg.degree_step, None)
