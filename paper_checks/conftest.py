@@ -107,7 +107,7 @@ class Audit:
         try:
             return importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
+            if exc.name is None or not (module == exc.name or module.startswith(exc.name + ".")):
                 raise  # the component exists but one of its own imports is broken: a real error
             reason = f"component {module} is not in this build (missing module {exc.name})"
             self.record("not checkable here", {"missing": module}, reason)

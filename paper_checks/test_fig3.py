@@ -56,11 +56,16 @@ def test_fig3(audit):
         elif close and several:
             outcomes.append(("holds", text))
         else:
-            missing = [name for name, ok in (("close", close), ("several times", several)) if not ok]
-            outcomes.append(("holds with caveat" if not audit.full else "fails", text + f"; not {', '.join(missing)}"))
+            missing = [name for name, ok in (("close", close), ("several times worse", several)) if not ok]
+            outcomes.append(("holds with caveat" if not audit.full else "fails",
+                             text + f"; did not reproduce at this tier: {', '.join(missing)}"))
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
     if not audit.full and verdict != "fails":
-        caveat = "quick tier: 100 of 400 epochs, one seed" + (f"; {caveat}" if caveat else "")
+        missing = sorted({part for v, t in outcomes if "did not reproduce" in t
+                          for part in t.split("did not reproduce at this tier: ")[1].split(", ")})
+        caveat = ("quick tier: 100 of 400 epochs, one seed"
+                  + (f"; did not reproduce at this tier: {', '.join(missing)}" if missing else "")
+                  + (f"; {caveat}" if caveat else ""))
         verdict = "holds with caveat"
     config = results[0].data["config"]
     audit.record(verdict, measured, evidence, caveat=caveat,

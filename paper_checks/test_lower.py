@@ -67,13 +67,15 @@ def test_lower(audit):
         line = fit_line(t, log_gap, seed=m)
         design = np.column_stack([np.ones_like(t), t, t**2])
         curvature = _curvature_interval(design, log_gap, seed=m)
-        positive = all(g > 0 and math.isfinite(g) for g in gaps)
-        outcomes.append(("holds" if positive else "fails",
-                         f"m={m}: gap/d > 0 for every d' (min {min(gaps):.2e})"))
-        outcomes.append(("holds" if curvature[1] >= 0 else "fails",
+        # The bound fails only if the gap falls faster than every A exp(-B t): a log-gap curving down
+        # (curvature interval entirely below 0).  A fall too slow to resolve B > 0 is consistent with the
+        # bound but does not probe it, so it is a caveat.  (gap/d > 0 always holds: q is normalised.)
+        outcomes.append(("fails" if curvature[1] < 0 else "holds" if line.high < 0 else "holds with caveat",
                          f"m={m}: log(gap/d) = log A - B t with B = {-line.slope:.3f} [{-line.high:.3f}, "
                          f"{-line.low:.3f}], A = {math.exp(line.intercept):.3g}; curvature C interval "
-                         f"[{curvature[0]:.3g}, {curvature[1]:.3g}] (must reach >= 0)"))
+                         f"[{curvature[0]:.3g}, {curvature[1]:.3g}] (must reach >= 0)"
+                         + ("" if line.high < 0 else "; B's interval reaches 0: the fall is too slow to probe the "
+                            "bound's exponential rate")))
         measured[f"m={m}"] = {"d": d, "d_prime": sizes, "gap_over_d": gaps, "A": math.exp(line.intercept),
                               "B": -line.slope, "B_ci": [-line.high, -line.low], "curvature_ci": list(curvature)}
         baseline[f"m={m}"] = {"random_subset_gap_over_d": naive}
@@ -83,9 +85,6 @@ def test_lower(audit):
     ax.legend(fontsize=7)
     audit.figure(fig)
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
-    if any(v["B_ci"][0] <= 0 for v in measured.values()):
-        evidence += ("; at some m the fall is not even resolved as exponential (B's interval reaches 0): the bound "
-                     "holds with room to spare for these sets")
     audit.record(verdict, measured, evidence, caveat=caveat, baseline=baseline,
                  params={"cases": {m: (d, s) for m, (d, s) in cases.items()}, "sets": "grids in [-1,1]^m",
                          "normalisation": "max |q| = 1 on the points", "method": "partition"},

@@ -319,8 +319,8 @@ def recombine(
     chunk = as_positive_int(chunk_size, "chunk_size")
     backend = get_backend(precision)
     tolerance = backend.tolerance if tol is None else float(tol)
-    if not tolerance > 0:
-        raise InputError(f"tol must be a positive number, got {tol!r}")
+    if not 0 < tolerance < float("inf"):
+        raise InputError(f"tol must be a positive finite number, got {tol!r}")
 
     support = np.flatnonzero(w64 > 0)
     n = num_moments(pts64.shape[1], k)

@@ -296,6 +296,29 @@ def compare_value(
     return "fails", text + "; the reference lies outside the interval"
 
 
+def compare_fits(rms_claimed: float, rms_alternative: float, *, claimed: str, alternative: str,
+                 margin: float = 0.1) -> Outcome:
+    """Verdict for "the claimed functional form fits better than the alternative" (RMS log residuals).
+
+    ``fails`` if the alternative fits better; ``holds`` if the claimed form's residual is smaller by more
+    than ``margin`` (relative); ``holds with caveat`` in between, where the two forms are not told apart
+    (over a narrow range of sizes a power law and a stretched exponential can both fit).
+
+    >>> compare_fits(0.5, 0.8, claimed="stretched exponential", alternative="power law")[0]
+    'holds'
+    >>> compare_fits(0.9, 0.8, claimed="stretched exponential", alternative="power law")[0]
+    'fails'
+    """
+    if not (np.isfinite(rms_claimed) and np.isfinite(rms_alternative) and margin >= 0):
+        raise InputError("compare_fits needs finite residuals and a non-negative margin")
+    text = f"RMS log residual: {claimed} {rms_claimed:.3f} vs {alternative} {rms_alternative:.3f}"
+    if rms_claimed > rms_alternative:
+        return "fails", text + f"; the {alternative} fits better"
+    if rms_alternative > (1 + margin) * rms_claimed:
+        return "holds", text
+    return "holds with caveat", text + f" (within {margin:.0%}: the forms are not told apart)"
+
+
 def vanishing_error(sizes: ArrayLike, errors: ArrayLike, *, seed: int = 0, what: str = "error") -> tuple[
     str, str, LineFit
 ]:
@@ -429,6 +452,8 @@ def coverage_verdict(inside: int, total: int, *, level: float = 0.95, alpha: flo
     """
     if total < 1 or not 0 <= inside <= total:
         raise InputError(f"need 0 <= inside <= total and total >= 1, got {inside}/{total}")
+    if not (0 < level < 1 and 0 < alpha < 1):
+        raise InputError(f"level and alpha must lie in (0, 1), got level={level}, alpha={alpha}")
     outside = total - inside
     p_value = float(binom.sf(outside - 1, total, 1 - level)) if outside else 1.0
     text = (f"{inside}/{total} reported values inside the measured {level:.0%} intervals "
