@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any, TypeVar
 
 from unicomp.errors import InputError
@@ -20,12 +20,17 @@ def resolve_tier(tiers: Mapping[str, C], tier: str, config: C | None, overrides:
     Raises
     ------
     InputError
-        For a tier name that is not in ``tiers`` (the message lists the tiers).
+        For a tier name that is not in ``tiers`` or an override that is not a field of the configuration
+        (the message lists the valid names).
     """
     if config is None:
         if tier not in tiers:
             raise InputError(f"tier must be one of {sorted(tiers)}, got {tier!r}")
         config = tiers[tier]
+    names = {f.name for f in fields(config)}  # type: ignore[arg-type]
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise InputError(f"unknown configuration field(s) {unknown}; valid: {sorted(names)}")
     return replace(config, **overrides) if overrides else config  # type: ignore[type-var]
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError
+from unicomp.validation import as_degree
 
 __all__ = [
     "ChebyshevBasis",
@@ -39,14 +40,6 @@ __all__ = [
     "multi_indices",
     "num_moments",
 ]
-
-
-def _check_nonneg_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InputError(f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
-    if value < 0:
-        raise InputError(f"{name} must be a non-negative integer, got {value}")
-    return int(value)
 
 
 def num_moments(m: int, k: int) -> int:
@@ -71,8 +64,8 @@ def num_moments(m: int, k: int) -> int:
     >>> num_moments(4, 5)
     126
     """
-    m = _check_nonneg_int(m, "m")
-    k = _check_nonneg_int(k, "k")
+    m = as_degree(m, "m")
+    k = as_degree(k, "k")
     if m < 1:
         raise InputError(f"m must be at least 1, got {m}")
     return comb(m + k, k)
