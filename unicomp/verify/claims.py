@@ -225,6 +225,15 @@ def mean_slope(
     return LineFit(mean, float(np.mean(intercepts)), low, high, level, n_boot)
 
 
+def _check_reference(value: float, tol: float, name: str) -> None:
+    """``value`` must be finite and ``tol`` finite and non-negative (a negative allowance would tighten
+    the rule without saying so)."""
+    if not np.isfinite(value):
+        raise InputError(f"{name} must be finite, got {value}")
+    if not (np.isfinite(tol) and tol >= 0):
+        raise InputError(f"tol must be finite and non-negative, got {tol}")
+
+
 def compare_slope(
     fit: LineFit,
     bound: float,
@@ -260,6 +269,7 @@ def compare_slope(
     >>> compare_slope(fit, 3.0, direction="at_least", tol=0.2)[0]
     'holds'
     """
+    _check_reference(bound, tol, "bound")
     if direction not in ("at_least", "at_most"):
         raise InputError(f"direction must be 'at_least' or 'at_most', got {direction!r}")
     sign = 1.0 if direction == "at_least" else -1.0
@@ -286,6 +296,7 @@ def compare_value(
     >>> compare_value(LineFit(1.5, 0.0, 1.4, 1.6, 0.95, 100), 1.55)[0]
     'holds'
     """
+    _check_reference(reference, tol, "reference")
     text = f"{what} {fit} vs {source} {reference:.3f} (tolerance {tol:.3f})"
     lo, hi = fit.low - tol, fit.high + tol
     if lo <= reference <= hi:
