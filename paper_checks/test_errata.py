@@ -42,6 +42,9 @@ def _rho_placement(m: int, rho: float, sizes: list[int]) -> tuple[str, str, dict
         corrected.append(k_best / k_corrected)
         printed.append(k_best / k_printed)
     gaps = [abs(r - 1) for r in corrected]
+    # The corrected formula must approach the true minimiser (within 10% at the largest N, the Stirling
+    # leading order, and closer than at the smallest N), and the printed one must be clearly further off:
+    # three times the corrected form's remaining error, so integer rounding of k cannot decide it.
     ok = gaps[-1] < 0.1 and gaps[-1] < gaps[0] and abs(printed[-1] - 1) > 3 * gaps[-1]
     text = (f"Thm 7 (m={m}, rho={rho}): argmin k / corrected k_opt = {corrected[0]:.3f} -> {corrected[-1]:.3f}, "
             f"argmin k / printed k_opt = {printed[0]:.3f} -> {printed[-1]:.3f} (expected rho^(1-1/m) = "
