@@ -29,19 +29,13 @@ from unicomp import num_moments, recombine
 from unicomp.numerics.testfunctions import DeepSetFunction, sigmoid_function
 from unicomp.verify import check_compression
 from unicomp.verify.claims import combine, compare_slope, compare_value, fit_loglog, mean_slope
+from unicomp.verify.strategies import uniform_ball
 
 # The r-sweep runs at DIGITS decimal digits so that the error stays far above rounding down to r = 2^-10;
 # errors within FLOOR x the rounding of a d-term sum (d 10^-DIGITS) would carry no slope information.
 DIGITS = 30
 FLOOR = 1e3
 CENTRE = 0.3
-
-
-def _shape(d: int, m: int, rng: np.random.Generator) -> np.ndarray:
-    """d points uniform in the ball of diameter 1 around 0."""
-    x = rng.normal(size=(d, m))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return 0.5 * x * rng.random((d, 1)) ** (1.0 / m)
 
 
 def _errors(
@@ -63,7 +57,7 @@ def _r_sweep(m: int, k: int, d: int, radii: np.ndarray, seeds: list[int]) -> tup
     base = np.empty_like(errs)
     for s, seed in enumerate(seeds):
         rng = np.random.default_rng(seed)
-        f, shape = sigmoid_function(m, seed=seed), _shape(d, m, rng)
+        f, shape = sigmoid_function(m, seed=seed), uniform_ball(d, m, rng, radius=0.5)
         for i, r in enumerate(radii):
             errs[i, s], base[i, s] = _errors(f, CENTRE + r * shape, k, rng, DIGITS)
     return errs, base
@@ -114,7 +108,7 @@ def test_ball(audit):
             for s, seed in enumerate(seeds):
                 rng = np.random.default_rng(1000 + seed)
                 f = sigmoid_function(m, seed=1000 + seed)
-                per_d[i, s] = _errors(f, CENTRE + r_fixed * _shape(int(n), m, rng), k, rng)[0]
+                per_d[i, s] = _errors(f, CENTRE + r_fixed * uniform_ball(int(n), m, rng, radius=0.5), k, rng)[0]
         fit_d = fit_loglog(sizes, per_d, seed=m)
         outcomes.append(compare_value(fit_d, 1.0, what=f"m={m} k={k}: d-slope at r={r_fixed}",
                                       source="linear growth"))

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from unicomp.theory.bounds import packing_diameter
+from unicomp.verify.strategies import uniform_ball
 
 
 def _has_clique(adj: np.ndarray, size: int) -> bool:
@@ -61,12 +62,6 @@ def _brute_force(points: np.ndarray, n: int) -> float:
     )
 
 
-def _uniform_ball(d: int, m: int, rng: np.random.Generator) -> np.ndarray:
-    x = rng.normal(size=(d, m))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x * rng.random((d, 1)) ** (1.0 / m)
-
-
 def _lattice_ball(d: int, m: int) -> np.ndarray:
     """About ``d`` points of a cubic lattice inside the unit ball (quasi-uniform)."""
     volume = np.pi ** (m / 2) / math.gamma(m / 2 + 1)
@@ -79,7 +74,7 @@ def _lattice_ball(d: int, m: int) -> np.ndarray:
 def test_exact_search_matches_brute_force():
     rng = np.random.default_rng(7)
     for m, d, n in ((1, 9, 3), (2, 10, 3), (2, 9, 4), (3, 8, 5)):
-        pts = _uniform_ball(d, m, rng)
+        pts = uniform_ball(d, m, rng)
         assert min_diameter_subset(pts, n) == _brute_force(pts, n)
 
 
@@ -98,7 +93,7 @@ def test_packing(audit):
             random_subset = []
             for seed in seeds:
                 rng = np.random.default_rng(seed)
-                pts = _uniform_ball(d, m, rng)
+                pts = uniform_ball(d, m, rng)
                 exact_random.append(min_diameter_subset(pts, n))
                 pick = pts[rng.choice(d, size=n, replace=False)]
                 random_subset.append(float(np.max(np.linalg.norm(pick[:, None] - pick[None], axis=-1))))

@@ -49,6 +49,7 @@ __all__ = [
     "degenerate_family",
     "small_networks",
     "symmetric_polynomials",
+    "uniform_ball",
     "weighted_point_clouds",
 ]
 
@@ -80,6 +81,16 @@ def _shape_family(kind: str, points: NDArray[np.float64], rng: np.random.Generat
     elif kind != "generic":
         raise InputError(f"kind must be one of {FAMILIES}, got {kind!r}")
     return np.ascontiguousarray(points), weights
+
+
+def uniform_ball(d: int, m: int, rng: np.random.Generator, radius: float = 1.0) -> NDArray[np.float64]:
+    """``d`` points uniformly distributed in the ``m``-ball of ``radius`` around 0, shape (d, m).
+
+    A uniform direction (normalised Gaussian) times a radius distributed as :math:`U^{1/m}`.
+    """
+    x = rng.normal(size=(d, m))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return np.asarray(radius * x * rng.random((d, 1)) ** (1.0 / m), dtype=np.float64)
 
 
 def degenerate_family(kind: str, n: int, m: int, seed: int = 0) -> Cloud:
