@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from unicomp.errors import InputError
-from unicomp.numerics.cluster import NearestClusterSearch, cell_diameters, kd_partition, set_diameters
+from unicomp.numerics.cluster import (
+    NearestClusterSearch,
+    cell_diameters,
+    disjoint_by_score,
+    kd_partition,
+    set_diameters,
+)
 
 
 @pytest.mark.parametrize(("d", "m", "cells"), [(1000, 2, 7), (10007, 3, 123), (100, 1, 33), (64, 4, 64)])
@@ -66,3 +72,18 @@ def test_bad_arguments() -> None:
         kd_partition(pts, 6)
     with pytest.raises(InputError, match="size"):
         NearestClusterSearch(pts, np.arange(3), 4)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_disjoint_by_score_equals_the_sequential_greedy_rule(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    members = np.stack([rng.choice(60, size=5, replace=False) for _ in range(80)])
+    score = rng.permutation(80).astype(float)  # distinct scores: the greedy order is unique
+    used: set[int] = set()
+    expected = []
+    for b in np.argsort(score):
+        if used.isdisjoint(members[b].tolist()):
+            used.update(members[b].tolist())
+            expected.append(int(b))
+    assert disjoint_by_score(members, score, limit=1000).tolist() == expected
+    assert disjoint_by_score(members, score, limit=3).tolist() == expected[:3]

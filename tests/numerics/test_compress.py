@@ -129,15 +129,20 @@ def test_partition_error_within_thm3_bound_from_its_cells() -> None:
     comp = compress(pts, degree=3, size=300)
     check_algorithm1(comp, pts)
     info = comp.info
-    # 3000 -> 1500 -> 750 -> 375 halving (every cell reduced, each round's cells cover the whole mass),
-    # then fine rounds that reduce only some cells
-    assert info["rounds"] > 3 and info["levels"][:3] == [1, 1, 1]
+    # 3000 -> 1500 -> 750 -> 600 = 2 x target coarse rounds (every cell reduced, each round's cells cover
+    # the whole mass), then fine rounds of disjoint nearest-neighbour clusters
+    coarse = info["rounds"] - info["fine_rounds"]
+    assert coarse == 3 and info["levels"][:3] == [1, 1, 1] and info["fine_rounds"] > 1
     assert info["cluster_masses"].sum() > 3 * 3000 - 1e-9
-    # the last round's cells each end with exactly their target
-    assert info["cell_targets"].sum() == 300
-    assert np.bincount(info["cell_of"][comp.indices], minlength=info["cells"]).tolist() == info[
-        "cell_targets"
-    ].tolist()
+    # the last coarse round's cells each end with exactly their target (600 = the fine phase's start)
+    assert info["cell_targets"].sum() == 600
+    # fine clusters: N + 8 = 18 members, pairwise disjoint within a round, recorded diameters exact
+    fine = info["fine_clusters"]
+    assert all(c.shape[1] == 18 and np.unique(c).size == c.size for c in fine)
+    fine_diameters = info["cluster_diameters"][-sum(c.shape[0] for c in fine) :]
+    for row, r in zip(fine[0][:5], fine_diameters[:5], strict=False):
+        sub = pts[row]
+        assert r == pytest.approx(max(np.linalg.norm(a - b) for a in sub for b in sub), rel=1e-12, abs=1e-15)
     rho, bound = f.analytic_constants()
     limit = _thm3_bound(comp, rho, bound, 2, 3000.0, info["cluster_masses"], info["cluster_diameters"])
     assert f.error(comp, pts) <= limit

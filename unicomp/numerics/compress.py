@@ -29,10 +29,16 @@ Methods
     Caratheodory elimination on the batch of barycentre matrices (:func:`eliminate_batch`: one batched
     complete QR for the null spaces, then a vectorised, blocked elimination).  Levels of :math:`2N_{m,k}`
     groups halve large cells (tree recombination, as in :func:`~unicomp.numerics.caratheodory.recombine`);
-    the last level uses single objects and removes exactly :math:`a_j - t_j`.  Within 1.5 times the
-    target the rounds turn fine, the greedy rule applied to many clusters at once: cells of
-    :math:`N_{m,k} + 1` objects, of which the smallest-diameter half lose one object each.  Cost
-    :math:`O(d N_{m,k}^2)`, memory :math:`O(d m)` plus a bounded working set.  Should an elimination step
+    the last level uses single objects and removes exactly :math:`a_j - t_j`.  At twice the target (the
+    last coarse goal is clamped to it) the fine phase starts, the greedy rule applied to many clusters at
+    once: each round, every active object with its :math:`N_{m,k} + s - 1` nearest active neighbours is a
+    candidate (:math:`s = \max(8, N_{m,k}/8)`), and the smallest pairwise-disjoint candidates
+    (:func:`~unicomp.numerics.cluster.disjoint_by_score`) each lose :math:`s` objects in one batched
+    elimination.  Nearest-neighbour clusters are round, centred on the densest spots and smaller than
+    k-d cells of the same size; on the Fig. 2 function this gave about half the error of the paper's
+    reference procedure (see ``benchmarks/results/compress.md``).  Cost :math:`O(d N_{m,k}^2)` plus the
+    neighbour queries, memory :math:`O(d m)` plus a bounded working set (the fine phase holds
+    :math:`2(N_{m,k}+s)` neighbours of each of at most :math:`2d'` objects).  Should an elimination step
     be skipped (a numerically vanishing null vector), a greedy finish removes the surplus, so the result
     never has more than :math:`d'` objects.
 ``"greedy"`` (the variant the theorems are proved for)
@@ -65,7 +71,13 @@ from unicomp.errors import InputError, PrecisionError
 from unicomp.numerics.backends import Backend, get_backend
 from unicomp.numerics.basis import ChebyshevBasis, num_moments
 from unicomp.numerics.caratheodory import moment_residual
-from unicomp.numerics.cluster import NearestClusterSearch, cell_diameters, kd_partition
+from unicomp.numerics.cluster import (
+    NearestClusterSearch,
+    cell_diameters,
+    disjoint_by_score,
+    kd_partition,
+    set_diameters,
+)
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_degree, as_points, as_positive_int, as_weights
 
@@ -86,14 +98,23 @@ _REFINE_SWEEPS = 40
 #: up to 4x less accurate on the Fig. 2 function (m=2, k=3, 2000 -> 200), the greedy variant about as
 #: accurate as halving rounds.
 _ROUND_FACTOR = 0.5
-#: Below this multiple of the target the rounds turn fine (as the paper's code turns from k-means to a
-#: greedy phase): cells of N + _FINE_SPARE objects, of which the smallest-diameter ones, up to
-#: _FINE_SHARE of the spare objects per round, lose their spare.  Over six clouds this lowered the
-#: Fig. 2 error by a factor 1.0-1.4 against halving to the end (m = 2, 3; k = 2, 3, 5), for 10-25%
-#: more time; larger spare (4) or share (1.0) did not help.
-_FINE_FROM = 1.5
-_FINE_SPARE = 1
+#: At this multiple of the target the coarse rounds stop and the fine phase starts (the last coarse
+#: round's goal is clamped to it).  Measured on the Fig. 2 function (20 clouds each, against the paper's
+#: reference procedure): 2.0 gave 0.43x (m = 3, k = 5, 8000 -> 800) and 0.51x (m = 2, k = 5, 4000 -> 400)
+#: the reference's error, 1.5 gave 0.84x and 0.75x; 2.5-3.0 were no better than 2.0 and slower.
+_FINE_FROM = 2.0
+#: A fine cluster is a point with its N + s nearest active neighbours, s = max(_FINE_SPARE, N // _FINE_SPARE_DIV),
+#: reduced by s objects in one elimination.  s = 1 (the greedy rule) was 3-10x slower for similar error;
+#: s = 16 at m = 3 was less accurate; s = N/8 keeps the number of rounds bounded in high dimension
+#: (m = 5, 8) for an error within the seed-to-seed spread.
+_FINE_SPARE = 8
+_FINE_SPARE_DIV = 8
+#: At most this share of ``active / (N + s)`` clusters per fine round (the smallest, pairwise disjoint).
 _FINE_SHARE = 0.5
+#: Neighbour lists hold this many times N + s candidates, filtered to the active points each round; they
+#: are recomputed (one k-d tree query) when fewer than _REQUERY of the rows still hold enough.
+_NEIGHBOUR_FACTOR = 2
+_REQUERY = 0.6
 #: Eliminations applied to the remaining null vectors at once (a BLAS-3 update) in :func:`eliminate_batch`.
 _BLOCK = 24
 
@@ -418,55 +439,120 @@ def _positive(values: NDArray[Any]) -> NDArray[np.bool_]:
 
 def _partition_phase(state: _State, size: int, ops: ArrayOps, rng: np.random.Generator,
                      refine: Backend | None, progress: bool) -> None:
-    """Coarse rounds of batched k-d cells halving the active count, then fine rounds down to ``size``."""
+    """Coarse rounds of batched k-d cells halving the active count, then the fine phase down to ``size``."""
     from tqdm.auto import tqdm
 
-    log: dict[str, list[Any]] = {"diameters": [], "masses": [], "levels": []}
-    for key in ("partition", "reduce", "refine"):
+    log: dict[str, list[Any]] = {"diameters": [], "masses": [], "levels": [], "fine": []}
+    for key in ("partition", "reduce", "refine", "fine"):
         state.timings.setdefault(key, 0.0)
     active = np.flatnonzero(_positive(state.weights))
     with tqdm(total=max(0, active.shape[0] - size), disable=not progress, desc="partition", unit="pt") as bar:
         while active.shape[0] > size:
-            fine = active.shape[0] <= _FINE_FROM * size
-            goal = size if fine else max(size, int(active.shape[0] * _ROUND_FACTOR))
-            _partition_round(state, active, goal, ops, rng, refine, log, fine=fine)
+            if active.shape[0] <= _FINE_FROM * size:
+                t0 = time.perf_counter()
+                _fine_phase(state, size, ops, refine, log)
+                state.timings["fine"] += time.perf_counter() - t0
+            else:
+                goal = max(int(active.shape[0] * _ROUND_FACTOR), int(_FINE_FROM * size))
+                _partition_round(state, active, goal, ops, rng, refine, log)
             remaining = np.flatnonzero(_positive(state.weights))
             bar.update(active.shape[0] - remaining.shape[0])
+            if active.shape[0] <= _FINE_FROM * size:
+                break  # the fine phase stopped early (no cluster left): the greedy finish takes over
             active = remaining
     state.info.update(
         rounds=len(log["levels"]),
         levels=log["levels"],
+        fine_rounds=len(log["fine"]),
+        fine_clusters=log["fine"],
         cluster_diameters=np.concatenate(log["diameters"]) if log["diameters"] else np.zeros(0),
         cluster_masses=np.concatenate(log["masses"]) if log["masses"] else np.zeros(0),
     )
 
 
-def _partition_round(state: _State, active: NDArray[np.int64], goal: int, ops: ArrayOps,
-                     rng: np.random.Generator, refine: Backend | None, log: dict[str, list[Any]],
-                     *, fine: bool) -> None:
-    """One round of k-d cells of the active objects.
+def _fine_phase(state: _State, size: int, ops: ArrayOps, refine: Backend | None,
+                log: dict[str, list[Any]]) -> None:
+    r"""Fine rounds: the greedy rule of Algorithm 1 on many disjoint nearest-neighbour clusters at once.
 
-    Coarse: every cell is reduced to its share of ``goal`` objects.  Fine: cells of about
-    :math:`N + s` objects (:math:`s` = ``_FINE_SPARE``), and only the smallest-diameter cells lose their
-    spare objects (at most half of all spare, never past ``goal``) -- the greedy rule of Algorithm 1,
-    many clusters at a time.
+    Every active point with its :math:`N + s - 1` nearest active neighbours is a candidate cluster of
+    radius :math:`\rho` (distance to the farthest of them; its diameter lies in :math:`[\rho, 2\rho]`).
+    Each round the smallest pairwise-disjoint candidates (:func:`~unicomp.numerics.cluster.disjoint_by_score`;
+    at most ``_FINE_SHARE`` :math:`a/(N+s)` of them for :math:`a` active objects, and no more than needed)
+    each lose :math:`s` objects in one batched elimination (:func:`_reduce_clusters`).  The neighbour lists
+    come from one k-d tree query for :math:`2(N+s)` neighbours, filtered to the active points every round and
+    recomputed when too few rows still hold :math:`N+s` active ones.  Stops early when no candidate is left
+    or a round removes nothing; the greedy finish then removes the surplus.
     """
+    import scipy.spatial
+
+    n = state.n
+    spare = max(_FINE_SPARE, n // _FINE_SPARE_DIV)
+    width = n + spare
+    mask = _positive(state.weights).copy()
+    stale = True
+    while (count := int(mask.sum())) > size and count >= width:
+        if stale:
+            active = np.flatnonzero(mask)
+            dist, pos = scipy.spatial.cKDTree(state.points[active]).query(
+                state.points[active], k=min(count, _NEIGHBOUR_FACTOR * width))
+            neighbours, centres = active[pos], active
+        act = mask[neighbours]
+        rank = np.cumsum(act, axis=1)
+        usable = mask[centres] & (rank[:, -1] >= width)
+        if not np.any(usable):
+            if stale:
+                return
+            stale = True
+            continue
+        take = act[usable] & (rank[usable] <= width)
+        candidates = neighbours[usable][take].reshape(-1, width)
+        radius = dist[usable][take & (rank[usable] == width)]
+        left = count - size
+        limit = min(max(1, int(_FINE_SHARE * count / width)), -(-left // spare))
+        members = candidates[disjoint_by_score(candidates, radius, limit)]
+        removals = np.full(members.shape[0], spare, dtype=np.int64)
+        removals[-1] -= max(0, members.shape[0] * spare - left)
+        _reduce_clusters(state, members, removals, ops, refine, log)
+        after = _positive(state.weights[members])
+        if np.all(after):
+            return
+        mask[members] = after
+        stale = bool(np.mean(usable) < _REQUERY)
+
+
+def _reduce_clusters(state: _State, members: NDArray[np.int64], removals: NDArray[np.int64], ops: ArrayOps,
+                     refine: Backend | None, log: dict[str, list[Any]]) -> None:
+    """Remove ``removals[b]`` objects from each disjoint cluster ``members[b]`` (shape (B, s)), moments kept."""
+    count, width = members.shape
+    flat = members.reshape(-1)
+    offsets = np.arange(0, flat.shape[0] + 1, width, dtype=np.int64)
+    pts = state.points[flat]
+    centre, half = _cell_boxes(pts, offsets)
+    u = (pts - np.repeat(centre, width, axis=0)) / np.repeat(half, width, axis=0)
+    before = state.backend.to_float(state.weights[flat]).reshape(count, width)
+    feats = ops.features(u, state.degree).reshape(count, width, state.n)
+    after = ops.to_numpy(eliminate_batch(ops, feats, ops.to_engine(before), ops.to_engine(removals)))
+    new: NDArray[Any] = after.reshape(-1)
+    if refine is not None:
+        new = _refine_cells(state, flat, np.arange(flat.shape[0]), offsets, centre, half, new, refine)
+    state.weights[flat] = new
+    log["diameters"].append(set_diameters(state.points, members))
+    log["masses"].append(before.sum(axis=1))
+    log["levels"].append(1)
+    log["fine"].append(members)
+
+
+def _partition_round(state: _State, active: NDArray[np.int64], goal: int, ops: ArrayOps,
+                     rng: np.random.Generator, refine: Backend | None, log: dict[str, list[Any]]) -> None:
+    """One coarse round of k-d cells of the active objects: every cell is reduced to its share of ``goal``."""
     t0 = time.perf_counter()
     pts = state.points[active]
     n = state.n
-    n_cells = max(1, active.shape[0] // (n + _FINE_SPARE) if fine else goal // n)
+    n_cells = max(1, goal // n)
     order, offsets = kd_partition(pts, n_cells)
     sizes = np.diff(offsets)
     diameters = cell_diameters(pts, order, offsets)
-    if fine:
-        room = np.maximum(sizes - n, 0)
-        by_diameter = np.argsort(diameters, kind="stable")
-        allowed = min(active.shape[0] - goal, max(1, int(room.sum() * _FINE_SHARE)))
-        before_me = np.concatenate([[0], np.cumsum(room[by_diameter])[:-1]])
-        targets = sizes.copy()
-        targets[by_diameter] -= np.minimum(room[by_diameter], np.maximum(allowed - before_me, 0))
-    else:
-        targets = _allocate_targets(sizes, goal, n)
+    targets = _allocate_targets(sizes, goal, n)
     centre, half = _cell_boxes(pts[order], offsets)
     u = (pts[order] - np.repeat(centre, sizes, axis=0)) / np.repeat(half, sizes, axis=0)
     before = state.weights[active]
@@ -582,10 +668,12 @@ def compress(
         ``method`` is ``"partition"`` or ``"greedy"``; ``info`` holds the diagnostics.  Partition:
         ``rounds``, ``levels`` (batched levels per round), ``cluster_diameters`` and ``cluster_masses``
         (exact diameter and mass of every cell of every round, for the Thm 3 bound), and for the last
-        round ``cells``, ``cell_sizes``, ``cell_targets``, ``cell_of`` (cell of every input object, -1 if
-        not in that round).  Every greedy step (the greedy method, or a partition's finish):
-        ``step_diameters``, ``step_masses`` (the cluster's mass before the step), ``step_clusters`` (input
-        indices) and ``search`` (``"exact"`` or ``"knn"``).  Always ``num_moments`` and ``target_size``.
+        coarse round ``cells``, ``cell_sizes``, ``cell_targets``, ``cell_of`` (cell of every input object,
+        -1 if not in that round); ``fine_rounds`` and ``fine_clusters`` (per fine round, the input indices
+        of its disjoint clusters, shape (B, N + s)), whose diameters and masses close the two lists above.
+        Every greedy step (the greedy method, or a partition's finish): ``step_diameters``,
+        ``step_masses`` (the cluster's mass before the step), ``step_clusters`` (input indices) and
+        ``search`` (``"exact"`` or ``"knn"``).  Always ``num_moments`` and ``target_size``.
 
     Raises
     ------
@@ -667,6 +755,8 @@ def run_compress(
             full = np.full(pts.shape[0], -1, dtype=np.int64)
             full[support] = info["cell_of"]
             info["cell_of"] = full
+        if info.get("fine_clusters"):
+            info["fine_clusters"] = [support[c] for c in info["fine_clusters"]]
         if "step_clusters" in info:
             info["step_clusters"] = support[info["step_clusters"]]
         return _verified(state, support, pts.shape[0], method, tolerance)
