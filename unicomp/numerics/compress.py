@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import scipy.spatial
 from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError, PrecisionError
@@ -485,8 +486,6 @@ def _fine_phase(state: _State, size: int, ops: ArrayOps, refine: Backend | None,
     recomputed when too few rows still hold :math:`N+s` active ones.  Stops early when no candidate is left
     or a round removes nothing; the greedy finish then removes the surplus.
     """
-    import scipy.spatial
-
     n = state.n
     spare = max(_FINE_SPARE, n // _FINE_SPARE_DIV)
     width = n + spare
