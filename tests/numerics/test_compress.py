@@ -177,7 +177,8 @@ def test_exact_search_on_small_inputs() -> None:
         ({"degree": -1, "size": 10}, "degree"),
         ({"degree": 2, "size": 10, "method": "kmeans"}, "method must be one of"),
         ({"degree": 2, "size": 10, "seed": 1.5}, "seed must be an integer"),
-        ({"degree": 2, "size": 10, "tol": 0.0}, "tol must be a positive number"),
+        ({"degree": 2, "size": 10, "tol": 0.0}, "tol must be a positive finite number"),
+        ({"degree": 2, "size": 10, "tol": float("inf")}, "tol must be a positive finite number"),
     ],
 )
 def test_bad_arguments(kwargs: dict, match: str) -> None:

@@ -732,8 +732,8 @@ def run_compress(
         )
     backend = get_backend(precision)
     tolerance = backend.tolerance if tol is None else float(tol)
-    if not tolerance > 0:
-        raise InputError(f"tol must be a positive number, got {tol!r}")
+    if not 0 < tolerance < float("inf"):
+        raise InputError(f"tol must be a positive finite number, got {tol!r}")
     support = np.flatnonzero(w > 0)
     rng = np.random.default_rng(int(seed))
     info: dict[str, Any] = {"num_moments": n, "target_size": target, "engine": ops.name}
