@@ -200,6 +200,7 @@ def test_mpmath_precision_restored_after_failure() -> None:
         ({"degree": True}, "non-negative integer"),
         ({"precision": 5}, "precision must be"),
         ({"tol": -1.0}, "tol must be"),
+        ({"tol": float("inf")}, "tol must be a positive finite"),
         ({"chunk_size": 0}, "chunk_size"),
     ],
 )
