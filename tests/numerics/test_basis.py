@@ -41,7 +41,7 @@ def test_chebyshev_features_match_numpy_chebval() -> None:
     basis = ChebyshevBasis.fit(pts, 4)
     feats = basis(pts)
     u = basis.scale(pts)
-    assert np.all(np.abs(u) <= 1 + 1e-15)
+    assert np.all(np.abs(u) <= 1 + 1e-15)  # (x - center) / half_width at the box's ends: 1 up to a few ulps
     for col, e in enumerate(basis.exponents):
         expected = np.ones(len(pts))
         for a, ea in enumerate(e):
@@ -81,6 +81,8 @@ def test_chebyshev_and_monomials_span_the_same_space(m: int, k: int) -> None:
     pts = rng.uniform(-1, 1, size=(200, m))
     basis = ChebyshevBasis(degree=k, center=np.zeros(m), half_width=np.ones(m))
     b = _monomial_to_chebyshev(m, k)
+    # float64: each column of B sums |entries| <= 1 (poly2cheb of u^t is non-negative, summing to 1), features
+    # are <= 1, so the product is off by ~N_{m,k} <= 21 ulps plus the recurrence's few: ~1e-14; atol 100x that.
     np.testing.assert_allclose(basis(pts) @ b, monomial_features(pts, k), rtol=0, atol=1e-12)
     degrees = multi_indices(m, k).sum(axis=1)
     # A monomial of degree t only uses Chebyshev terms of degree <= t: B[i, j] == 0 when deg_i > deg_j.
@@ -97,6 +99,7 @@ def test_basis_evaluates_mpmath_objects() -> None:
         feats = basis(pts)
         # T_3(1/3) = 4/27 - 1 = -23/27 exactly; check at 40 digits.
         col = [tuple(e) for e in basis.exponents.tolist()].index((3, 0))
+        # 40-digit working precision: two digits of slack for the recurrence's roundings
         assert abs(feats[0, col] - mpmath.mpf(-23) / 27) < mpmath.mpf(10) ** -38
 
 

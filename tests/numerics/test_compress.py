@@ -115,6 +115,8 @@ def test_greedy_error_within_thm3_bound_from_its_own_diameters(m: int, k: int, d
     clusters = comp.info["step_clusters"]
     for row, r in zip(clusters[:5], diameters[:5], strict=False):
         sub = pts[row]
+        # set_diameters uses the centred Gram trick: a few ulps relative (rel); abs covers near-zero diameters,
+        # where centring coordinates bounded by 1 leaves ~eps absolute error.
         assert r == pytest.approx(max(np.linalg.norm(a - b) for a in sub for b in sub), rel=1e-12, abs=1e-15)
     rho, bound = f.analytic_constants()
     error = f.error(comp, pts)
@@ -133,6 +135,8 @@ def test_partition_error_within_thm3_bound_from_its_cells() -> None:
     # the whole mass), then fine rounds of disjoint nearest-neighbour clusters
     coarse = info["rounds"] - info["fine_rounds"]
     assert coarse == 3 and info["levels"][:3] == [1, 1, 1] and info["fine_rounds"] > 1
+    # 3 coarse rounds each cover the mass 3000 (elimination keeps it to float64 rounding, ~1e-13 relative);
+    # the fine rounds' masses add to the sum, so 1e-9 is slack for that rounding only.
     assert info["cluster_masses"].sum() > 3 * 3000 - 1e-9
     # the last coarse round's cells each end with exactly their target (600 = the fine phase's start)
     assert info["cell_targets"].sum() == 600
@@ -142,6 +146,7 @@ def test_partition_error_within_thm3_bound_from_its_cells() -> None:
     fine_diameters = info["cluster_diameters"][-sum(c.shape[0] for c in fine) :]
     for row, r in zip(fine[0][:5], fine_diameters[:5], strict=False):
         sub = pts[row]
+        # centred Gram trick vs direct differences: a few ulps (rel); abs for near-zero diameters (see above)
         assert r == pytest.approx(max(np.linalg.norm(a - b) for a in sub for b in sub), rel=1e-12, abs=1e-15)
     rho, bound = f.analytic_constants()
     limit = _thm3_bound(comp, rho, bound, 2, 3000.0, info["cluster_masses"], info["cluster_diameters"])
@@ -164,6 +169,8 @@ def test_exact_search_on_small_inputs() -> None:
     # In 1-D the smallest 3-subset is three consecutive points: check the first step against brute force.
     first = comp.info["step_clusters"][0]
     x = np.sort(pts[:, 0])
+    # Default approx (rel 1e-6): Gram-trick and direct-difference diameters agree to ulps, and the runner-up
+    # gap is 2.4x the smallest, so only picking the wrong triple can fail.
     assert comp.info["step_diameters"][0] == pytest.approx(np.min(x[2:] - x[:-2]))
     assert np.ptp(pts[first, 0]) == pytest.approx(np.min(x[2:] - x[:-2]))
 

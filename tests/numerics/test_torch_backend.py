@@ -31,8 +31,9 @@ DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipi
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize(("dtype", "rtol"), [(torch.float64, 1e-12), (torch.float32, 2e-5)])
 def test_features_match_numpy(device: str, dtype: torch.dtype, rtol: float) -> None:
-    # The recurrence has O(k^2) ulps of error on [-1, 1]; rtol is ~1e4 ulps of the dtype, atol the same
-    # relative to the features' bound of one (entries near zero have no relative accuracy).
+    # The recurrence has O(k^2) ulps of error on [-1, 1] (|T_k'| <= k^2 amplifies the input's rounding):
+    # k^2 eps = 8e-15 (float64, seen 0) and 4e-6 (float32, seen 4.3e-6), so rtol is ~100x resp. ~5x that;
+    # atol the same relative to the features' bound of one (entries near zero have no relative accuracy).
     pts = np.random.default_rng(0).uniform(-3, 5, size=(300, 3))
     basis = ChebyshevBasis.fit(pts, 6)
     got = basis_features(basis, torch.as_tensor(pts, dtype=dtype, device=device)).cpu().double().numpy()
@@ -54,9 +55,12 @@ def test_batched_elimination_matches_numpy_in_float64(device: str) -> None:
     ops = TorchOps(torch.float64, device)
     got = ops.to_numpy(eliminate_batch(ops, ops.to_engine(rows), ops.to_engine(w), ops.to_engine(removals)))
     # Same pivots; weights differ only by the order of floating-point operations (LAPACK vs torch QR).
+    # Seen 8e-15 relative; rtol 1e-9 leaves room for the conditioning of the null-space solves (loose), atol
+    # for eliminated weights (exact zeros in both).
     np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
     assert ((ref > 0).sum(axis=1) == np.array([10, 25, 30, 10, 18])).all()
     moments = np.einsum("bmn,bm->bn", rows, ref)
+    # moments are sums of 30 terms |row * w| <= 2 (values up to ~40): float64 rounding ~1e-14 (seen 1.4e-14)
     np.testing.assert_allclose(moments, np.einsum("bmn,bm->bn", rows, w), rtol=1e-12, atol=1e-12)
 
 
@@ -72,9 +76,11 @@ def test_compress_torch_gives_a_verified_compression(device: str, dtype: torch.d
     if dtype == torch.float64:
         # float64: the same kept set as numpy, weights equal up to rounding
         assert np.array_equal(comp.indices, ref.indices)
+        # rounding accumulated over ~2700 elimination steps in a different operation order (seen 2e-12)
         np.testing.assert_allclose(comp.weights, ref.weights, rtol=1e-8)
     # Either dtype: the error on the Fig. 2 function is of the same size as numpy's (a different support in
     # float32 changes the degree-4 remainder by O(1) factors, not orders of magnitude).
+    # (+1e-15: float64 rounding floor of the error itself, should numpy's error be ~0)
     assert f.error(comp, pts) <= 10 * f.error(ref, pts) + 1e-15
 
 

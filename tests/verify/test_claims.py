@@ -31,6 +31,7 @@ def test_fit_recovers_a_known_slope_and_covers_it():
     x = np.linspace(0, 4, 9)
     y = 1.5 - 0.7 * x[:, None] + 0.05 * rng.standard_normal((9, 20))
     fit = fit_line(x, y, seed=1)
+    # expected half-width 1.96 * 0.05 / sqrt(20 * 15) ~ 0.006 (seen 0.005); 0.05 only checks it is informative
     assert fit.low <= -0.7 <= fit.high and fit.half_width < 0.05
     single = fit_line(x, y[:, 0], seed=1)
     assert single.low <= single.slope <= single.high
@@ -51,6 +52,8 @@ def test_mean_slope_ignores_prefactors():
     x = np.array([1.0, 2.0, 4.0, 8.0])
     curves = [(x, a * x**3) for a in (1e-3, 1.0, 1e3)]
     fit = mean_slope(curves)
+    # exact power laws: every per-curve slope is 3 up to float64 rounding of logs (seen 4e-16, spread 4e-15);
+    # approx's default rel 1e-6 and the 1e-9 width are loose bounds on that rounding.
     assert fit.slope == pytest.approx(3.0) and fit.high - fit.low < 1e-9
 
 
@@ -89,6 +92,7 @@ def test_rounding_rule_and_trajectories():
     assert rounding_verdict(1e-16, 1e-7)[0] == "holds"
     assert rounding_verdict(1e-3, 2e-3)[0] == "fails"
     gap = trajectory_gap([1.0, 0.5], [1.0, 0.6], [1.0, 0.9])
+    # default approx: 0.6 - 0.5 is 0.1 only up to binary rounding (0.09999999999999998), ratio 4.000000000000001
     assert gap["max_gap"] == pytest.approx(0.1) and gap["ratio"] == pytest.approx(4.0)
     with pytest.raises(InputError):
         trajectory_gap([1.0, 0.5], [1.0])
@@ -100,6 +104,7 @@ def test_rounding_rule_and_trajectories():
 def test_check_target_compression_accepts_algorithm1_and_catches_tampering():
     pts = np.random.default_rng(3).uniform(-1, 1, size=(600, 2))
     comp = compress(pts, degree=3, size=60)
+    # float64 elimination leaves ~1e-16 relative moment error (seen 9e-17), well under the 1e-10 acceptance tol
     assert check_target_compression(comp, pts, size=60) < 1e-12
     with pytest.raises(InvariantViolation, match="target"):
         check_target_compression(comp, pts, size=50)
@@ -108,4 +113,4 @@ def test_check_target_compression_accepts_algorithm1_and_catches_tampering():
     with pytest.raises(InvariantViolation, match="moment"):
         check_target_compression(comp, shifted, size=60)
     small = recombine(pts, degree=2)  # at most N_mk: delegated to check_compression
-    assert check_target_compression(small, pts, size=6) < 1e-12
+    assert check_target_compression(small, pts, size=6) < 1e-12  # as above (seen 5e-17)

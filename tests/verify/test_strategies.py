@@ -48,6 +48,8 @@ def test_deep_set_functions_are_symmetric_and_weighted(f):
     pts = np.random.default_rng(0).uniform(-0.4, 0.4, size=(6, 2))
     value = f(pts)
     assert np.isfinite(value)
+    # float64: reordering/regrouping a sum of 6 values g <= e^1.3 changes it by a few ulps of ~20 (~1e-14);
+    # the outer h has |h'| <= 1, and abs covers values near zero where rel means nothing.
     assert f(pts[::-1]) == pytest.approx(value, rel=1e-12, abs=1e-12)
     assert f(pts[:3], weights=[2.0, 2.0, 2.0]) == pytest.approx(f(np.repeat(pts[:3], 2, axis=0)), rel=1e-12,
                                                                  abs=1e-12)
@@ -59,6 +61,8 @@ def test_small_networks_weights_multiply_neurons(net):
     x = np.random.default_rng(1).uniform(-1, 1, size=(5, net.w.shape[1]))
     assert net.objects.shape == (net.v.shape[0], net.w.shape[1] + 2)
     doubled = net(x, weights=np.full(net.v.shape[0], 2.0))
+    # x2 commutes with float rounding, so equal unless products underflow (parameters may be ~1e-308); the
+    # tolerance only absorbs such underflow.
     np.testing.assert_allclose(doubled, 2 * net(x), rtol=1e-12, atol=1e-12)
 
 
