@@ -43,6 +43,11 @@ Contract of each member
     (B, M, count), writable.  Trailing all-zero rows are padding (a real row is never zero: the constant
     feature is 1); the vectors must vanish on them.  A problem with fewer than ``count`` null vectors on
     its real rows gets zero columns for the missing ones (the kernel skips a zero vector).
+``group_sums(basis, points, weights, group_size)``
+    Weighted feature sums :math:`\sum_{i \in g} c_i \Phi(w_i)` of consecutive groups of ``group_size``
+    rows of working-array ``points`` (the last group may be shorter), shape (ceil(P / group_size), N_mk);
+    the streamed first round of the recombination (numpy backends use
+    :meth:`~unicomp.numerics.basis.ChebyshevBasis.group_sums`, which never forms the feature matrix).
 ``segment_sum(values, segments, count)``
     Sum the rows of ``values`` (shape (P, n)) into ``count`` rows by the numpy int64 ``segments`` (P,).
 ``arange(count)``
@@ -98,6 +103,7 @@ __all__ = [
     "Backend",
     "Float64Backend",
     "MPMathBackend",
+    "NumpyArrayMixin",
     "available_backends",
     "get_backend",
     "register_backend",
@@ -133,6 +139,8 @@ class Backend(Protocol):
 
     def null_vectors(self, rows: Array, count: int) -> Array: ...
 
+    def group_sums(self, basis: ChebyshevBasis, points: Array, weights: Array, group_size: int) -> Array: ...
+
     def segment_sum(self, values: Array, segments: NDArray[np.int64], count: int) -> Array: ...
 
     def arange(self, count: int) -> Array: ...
@@ -146,8 +154,11 @@ class Backend(Protocol):
     def residual_bound(self, reference: list[Scalar], kept: list[Scalar], mass: Scalar) -> float | None: ...
 
 
-class _NumpyArrays:
-    """The members shared by the backends whose working arrays are numpy arrays (float64 or object)."""
+class NumpyArrayMixin:
+    """The members shared by the backends whose working arrays are numpy arrays (float64 or object).
+
+    A backend class on object arrays (mpmath, flint) inherits these and adds the arithmetic ones.
+    """
 
     xp: ModuleType = np
     digits: int | None = None
@@ -157,6 +168,9 @@ class _NumpyArrays:
 
     def features(self, basis: ChebyshevBasis, points: Array) -> Array:
         return basis(points)
+
+    def group_sums(self, basis: ChebyshevBasis, points: Array, weights: Array, group_size: int) -> Array:
+        return basis.group_sums(points, weights, group_size)
 
     def segment_sum(self, values: Array, segments: NDArray[np.int64], count: int) -> Array:
         out = np.zeros((count, values.shape[1]), dtype=values.dtype)
@@ -172,7 +186,7 @@ class _NumpyArrays:
         return None
 
 
-class Float64Backend(_NumpyArrays):
+class Float64Backend(NumpyArrayMixin):
     """IEEE double precision with LAPACK linear algebra."""
 
     name = "float64"
@@ -219,7 +233,7 @@ class Float64Backend(_NumpyArrays):
         return np.asarray(scipy.linalg.lstsq(matrix, rhs, check_finite=False)[0])
 
 
-class MPMathBackend(_NumpyArrays):
+class MPMathBackend(NumpyArrayMixin):
     """Arbitrary precision through :mod:`mpmath` at ``digits`` significant decimal digits."""
 
     name = "mpmath"
