@@ -1,6 +1,7 @@
-"""Benchmark of :func:`unicomp.recombine` against simple baselines (issue 2 targets).
+"""Benchmark of :func:`unicomp.recombine` against PyRecombine and simple baselines (issues 2 and 14).
 
-Run by hand, single-threaded BLAS (the script sets ``OPENBLAS_NUM_THREADS=1`` unless already set)::
+Run by hand, single-threaded (the script sets ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and
+``MKL_NUM_THREADS`` to 1 unless already set, so the C++ reference runs on one thread like we do)::
 
     .venv/bin/python benchmarks/bench_recombine.py [--quick]
 
@@ -9,10 +10,12 @@ Writes ``benchmarks/results/recombine.json`` and ``recombine.md`` with machine, 
 Cases: N = 1e5 and 1e6 uniform points in [-1, 1]^2, k = 10 (66 moments): best-of-3 time, kept size, the
 scaled residual max_e |moment difference| / sum_i |c_i Phi_e(w_i)|, and the peak memory (tracemalloc's
 peak of traced allocations, numpy arrays included, measured in a separate run).  Reference: one chunked
-pass that only computes the 66 moments.  Baselines on the same points (smaller N where they are too slow):
-straightforward peeling with one SVD null vector per removed point (the paper's Algorithm 2),
-``scipy.optimize.nnls`` and ``scipy.optimize.linprog`` (HiGHS) on A c = b, c >= 0.  And the 50-digit run
-N = 2000, m = 2, k = 10.
+pass that only computes the 66 moments, and PyRecombine (C++, the ``bench`` extra) on the same points.
+The torch backend on the CPU is timed beside the float64 one.  Baselines on the same points (smaller N
+where they are too slow): straightforward peeling with one SVD null vector per removed point (the paper's
+Algorithm 2), ``scipy.optimize.nnls`` and ``scipy.optimize.linprog`` (HiGHS) on A c = b, c >= 0.  And the
+50-digit run N = 2000, m = 2, k = 10 with the mpmath and the flint backends, the latter with its certified
+residual bound.  A method whose package is not installed is skipped (and listed as skipped).
 """
 
 from __future__ import annotations
@@ -20,14 +23,18 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse
+import importlib.util
 import json
 import math
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -124,22 +131,71 @@ def linprog_baseline(points: np.ndarray, degree: int) -> tuple[np.ndarray, np.nd
     return idx, res.x[idx]
 
 
+def installed(module: str) -> bool:
+    """Whether an optional package can be imported (its benchmark rows are skipped otherwise)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def pyrecombine_reference(points: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyRecombine (C++ recombination, monomial basis, unit weights) on the same points."""
+    import pyrecombine
+
+    idx, w = pyrecombine.recombine(points, degree=degree)
+    return np.asarray(idx, dtype=np.int64), np.asarray(w, dtype=np.float64)
+
+
+def large_n_rows(pts: np.ndarray, degree: int, skipped: list[str]) -> list[dict[str, Any]]:
+    """unicomp float64 and torch (CPU) against the moments-only pass and PyRecombine on one input."""
+    n = len(pts)
+    t_ref, _ = best_time(lambda: moments_only(pts, degree), 3)
+    t_ours, comp = best_time(lambda: recombine(pts, degree=degree), 3)
+    ours = {"method": "unicomp.recombine", "N": n, "m": 2, "k": degree, "time_s": t_ours, "kept": comp.size,
+            "scaled_residual": scaled_residual(pts, comp.indices, comp.weights, degree),
+            "peak_mb": peak_memory_mb(lambda: recombine(pts, degree=degree)),
+            "moments_only_s": t_ref, "ratio_to_moments_pass": t_ours / t_ref}
+    rows = [ours]
+    if installed("torch"):
+        t, tcomp = best_time(lambda: recombine(pts, degree=degree, backend="torch", device="cpu"), 3)
+        rows.append({"method": "unicomp.recombine backend=torch (CPU)", "N": n, "m": 2, "k": degree, "time_s": t,
+                     "kept": tcomp.size, "scaled_residual": scaled_residual(pts, tcomp.indices, tcomp.weights, degree),
+                     "unicomp_time_s_same_input": t_ours})
+    else:
+        skipped.append(f"torch backend at N={n} (torch not installed)")
+    if installed("pyrecombine"):
+        t, (idx, w) = best_time(lambda: pyrecombine_reference(pts, degree), 3)
+        rows.append({"method": "PyRecombine (reference)", "N": n, "m": 2, "k": degree, "time_s": t, "kept": len(idx),
+                     "scaled_residual": scaled_residual(pts, idx, w, degree), "unicomp_time_s_same_input": t_ours,
+                     "unicomp_over_reference": t_ours / t})
+    else:
+        skipped.append(f"PyRecombine at N={n} (pyrecombine not installed: pip install 'unicomp[bench]')")
+    return rows
+
+
+def high_precision_rows(pts: np.ndarray, degree: int, skipped: list[str]) -> list[dict[str, Any]]:
+    """precision=50 with the mpmath and the flint backend on the same points (one run each)."""
+    rows = []
+    for name in ("mpmath", "flint"):
+        if name == "flint" and not installed("flint"):
+            skipped.append("precision=50 with flint (python-flint not installed: pip install 'unicomp[flint]')")
+            continue
+        t, comp = best_time(lambda b=name: recombine(pts, degree=degree, precision=50, backend=b), 1)
+        rows.append({"method": f"unicomp.recombine precision=50 backend={name}", "N": len(pts), "m": 2, "k": degree,
+                     "time_s": t, "kept": comp.size, "residual_relative_to_mass": comp.residual,
+                     "certified_residual": comp.certified_residual})
+    return rows
+
+
 def run(quick: bool) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     degree = 10
-    sizes = [10**5] if quick else [10**5, 10**6]
+    sizes = [10**4] if quick else [10**5, 10**6]
+    load_start = os.getloadavg()
     rows: list[dict[str, Any]] = []
+    skipped: list[str] = []
     for n in sizes:
-        pts = rng.uniform(-1, 1, size=(n, 2))
-        t_ref, _ = best_time(lambda p=pts: moments_only(p, degree), 3)
-        t, comp = best_time(lambda p=pts: recombine(p, degree=degree), 3)
-        rows.append({
-            "method": "unicomp.recombine", "N": n, "m": 2, "k": degree, "time_s": t, "kept": comp.size,
-            "scaled_residual": scaled_residual(pts, comp.indices, comp.weights, degree),
-            "peak_mb": peak_memory_mb(lambda p=pts: recombine(p, degree=degree)),
-            "moments_only_s": t_ref, "ratio_to_moments_pass": t / t_ref,
-        })
-        print(rows[-1], flush=True)
+        rows += large_n_rows(rng.uniform(-1, 1, size=(n, 2)), degree, skipped)
+        for row in rows[-3:]:
+            print(row, flush=True)
     baselines: list[tuple[str, Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]], list[int]]] = [
         ("peeling (one SVD null vector per removal)", peeling, [500] if quick else [1000, 2000]),
         ("scipy.optimize.nnls", nnls_baseline, [2000] if quick else [10**4, 3 * 10**4]),
@@ -149,19 +205,23 @@ def run(quick: bool) -> dict[str, Any]:
         for n in ns:
             pts = rng.uniform(-1, 1, size=(n, 2))
             t, (idx, w) = best_time(lambda p=pts, f=fn: f(p, degree), 1)
-            t_ours, comp = best_time(lambda p=pts: recombine(p, degree=degree), 3)
+            t_ours, _ = best_time(lambda p=pts: recombine(p, degree=degree), 3)
             rows.append({
                 "method": name, "N": n, "m": 2, "k": degree, "time_s": t, "kept": len(idx),
                 "scaled_residual": scaled_residual(pts, idx, w, degree),
                 "unicomp_time_s_same_input": t_ours,
             })
             print(rows[-1], flush=True)
-    pts = rng.uniform(-1, 1, size=(2000, 2))
-    t, comp = best_time(lambda: recombine(pts, degree=degree, precision=50), 1)
-    rows.append({"method": "unicomp.recombine precision=50", "N": 2000, "m": 2, "k": degree, "time_s": t,
-                 "kept": comp.size, "residual_relative_to_mass": comp.residual})
-    print(rows[-1], flush=True)
-    return {"params": {"quick": quick, "seed": 0, "degree": degree}, "rows": rows}
+    rows += high_precision_rows(rng.uniform(-1, 1, size=(500 if quick else 2000, 2)), degree, skipped)
+    print(rows[-2:], flush=True)
+    extra = {}
+    for package in ("python-flint", "pyrecombine"):
+        try:
+            extra[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            extra[package] = None
+    return {"params": {"quick": quick, "seed": 0, "degree": degree}, "rows": rows, "skipped": skipped,
+            "load_average": {"start": load_start, "end": os.getloadavg()}, "extra_versions": extra}
 
 
 def write(result: dict[str, Any]) -> None:
@@ -174,7 +234,14 @@ def write(result: dict[str, Any]) -> None:
         "",
         f"{env['date']}; {env['machine']['cpu']} ({env['machine']['cores']} cores); Python "
         f"{env['machine']['python']}; numpy {env['versions']['numpy']}, scipy {env['versions']['scipy']}, "
-        f"mpmath {env['versions']['mpmath']}; threads {env['threads']}",
+        f"mpmath {env['versions']['mpmath']}, torch {env['versions']['torch']}, python-flint "
+        f"{result['extra_versions']['python-flint']}, pyrecombine {result['extra_versions']['pyrecombine']}; "
+        f"threads {env['threads']}",
+        "",
+        f"Load average (1, 5, 15 min) at start {_load(result['load_average']['start'])} and end "
+        f"{_load(result['load_average']['end'])} on {env['machine']['cores']} cores: the machine was shared "
+        "with other jobs, so absolute times are noisy; compare methods within this run (each row's notes give "
+        "the ratio to unicomp on the same input).",
         "",
         "| method | N | time (s) | kept | scaled residual | peak MB | notes |",
         "|---|---|---|---|---|---|---|",
@@ -184,17 +251,26 @@ def write(result: dict[str, Any]) -> None:
         if "ratio_to_moments_pass" in r:
             notes.append(f"{r['ratio_to_moments_pass']:.2f}x the moments-only pass ({r['moments_only_s']:.3f} s)")
         if "unicomp_time_s_same_input" in r:
-            notes.append(f"unicomp on the same input: {r['unicomp_time_s_same_input']:.4f} s")
+            notes.append(f"unicomp float64 on the same input: {r['unicomp_time_s_same_input']:.4f} s")
+        if "unicomp_over_reference" in r:
+            notes.append(f"unicomp takes {r['unicomp_over_reference']:.2f}x the reference's time")
         if "residual_relative_to_mass" in r:
             notes.append(f"residual / mass {r['residual_relative_to_mass']:.2e}")
+        if r.get("certified_residual") is not None:
+            notes.append(f"certified (ball arithmetic) <= {r['certified_residual']:.2e}")
         res = r.get("scaled_residual")
         peak = r.get("peak_mb")
         lines.append(
             f"| {r['method']} | {r['N']} | {r['time_s']:.4f} | {r['kept']} | "
             f"{'' if res is None else f'{res:.2e}'} | {'' if peak is None else f'{peak:.0f}'} | {'; '.join(notes)} |"
         )
+    lines += ["", *(f"Skipped: {item}." for item in result["skipped"])] if result["skipped"] else []
     (RESULTS / "recombine.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _load(values: list[float] | tuple[float, ...]) -> str:
+    return "/".join(f"{v:.1f}" for v in values)
 
 
 if __name__ == "__main__":
