@@ -20,6 +20,14 @@ otherwise (rank deficient or too ill-conditioned for the float64 pivot choice: d
 a curve) the rank is decided at the working precision by the Gauss-Jordan elimination of
 :class:`~unicomp.numerics.backends.MPMathBackend`.
 
+Settling
+--------
+Ball arithmetic in the elimination itself would be useless: the radii grow by the wrapping effect of
+interval Gaussian elimination (measured at 50 digits: from 1e-50 to 1e-18 in one 132 -> 66 elimination,
+to 3e10 two rounds later) and Arb's comparisons are "certainly true" ones.  The kernel therefore
+:meth:`~FlintBackend.settle`\ s its weights and null vectors (keeps the midpoints, i.e. working-precision
+floating point) wherever float64 would round; only the input side of the verification keeps its radii.
+
 Certification
 -------------
 Ball arithmetic makes every computed sum an enclosure of the exact sum.  :meth:`FlintBackend.residual_bound`
@@ -76,7 +84,9 @@ def _flint_precision(bits: int) -> Iterator[None]:
 
 
 def _upper_float(ball: flint.arb) -> float:
-    """The smallest float64 that is certainly >= every point of ``ball``."""
+    """The smallest float64 that is certainly >= every point of ``ball`` (infinity for a NaN ball)."""
+    if not ball.is_finite():
+        return math.inf
     top = ball.upper()
     value = float(top)
     while not flint.arb(value) >= top:
@@ -85,7 +95,9 @@ def _upper_float(ball: flint.arb) -> float:
 
 
 def _lower_float(ball: flint.arb) -> float:
-    """The largest float64 that is certainly <= every point of ``ball``."""
+    """The largest float64 that is certainly <= every point of ``ball`` (minus infinity for a NaN ball)."""
+    if not ball.is_finite():
+        return -math.inf
     bottom = ball.lower()
     value = float(bottom)
     while not flint.arb(value) <= bottom:
@@ -120,22 +132,19 @@ class FlintBackend(NumpyArrayMixin):
 
     Notes
     -----
-    ``tolerance`` and ``pivot_fraction`` follow the mpmath backend's rules (the same working epsilon
-    :math:`10^{-\mathrm{digits}}`), so both backends accept the same results.
+    ``tolerance``, ``pivot_fraction`` and ``null_residual_tolerance`` are the mpmath backend's (the same
+    working epsilon :math:`10^{-\mathrm{digits}}`), so both backends accept the same results.
     """
 
     name = "flint"
 
     def __init__(self, digits: int) -> None:
-        if isinstance(digits, bool) or not isinstance(digits, int | np.integer) or digits < 16:
-            raise InputError(f"precision must be an integer number of decimal digits >= 16, got {digits!r}")
-        self.digits: int | None = int(digits)
+        # Gauss-Jordan fallback of the null space; it also validates ``digits`` and supplies the rules.
+        self._fallback = MPMathBackend(digits)
+        self.digits: int | None = self._fallback.digits
         self.bits = _bits(int(digits))
-        #: Five digits are left for the rounding errors of the reduction, as in the mpmath backend.
-        self.tolerance = 10.0 ** (-(int(digits) - 5))
-        #: About 500 units in the last place at the working precision, as in the mpmath backend.
-        self.pivot_fraction = 10.0 ** (-(int(digits) - 3))
-        self._fallback = MPMathBackend(int(digits))
+        self.tolerance = self._fallback.tolerance
+        self.pivot_fraction = self._fallback.pivot_fraction
 
     def context(self) -> contextlib.AbstractContextManager[None]:
         return _flint_precision(self.bits)
@@ -208,8 +217,7 @@ class FlintBackend(NumpyArrayMixin):
         return [sum(values[:, j], zero) for j in range(values.shape[1])]
 
     def null_residual_tolerance(self, rows: int) -> float:
-        # The float64 and mpmath rule with the working epsilon 10^-digits.
-        return 1000.0 * rows * 10.0 ** (-(self.digits or 0))
+        return self._fallback.null_residual_tolerance(rows)
 
     def lstsq(self, matrix: Array, rhs: Array) -> NDArray[Any]:
         r"""Least-squares (or minimum-norm) solution through the augmented system, solved by Arb.
@@ -294,6 +302,7 @@ def certify_residual(
         Certified bounds of the residual in ``compression.basis``, computed from scratch: features
         :math:`\Phi_e` of every input point and of the kept points, the weighted sums and their difference,
         all as Arb balls at ``compression.precision`` digits (53 bits for float64) plus 64 guard bits.
+        Cost :math:`O(N N_{m,k})` ball operations (about 0.1 us each): 0.2 s for N = 2000, k = 10.
 
     Raises
     ------
