@@ -19,6 +19,7 @@ from unicomp.numerics.caratheodory import recombine
 from unicomp.numerics.compress import compress
 from unicomp.numerics.datasets import compress_dataset
 from unicomp.numerics.distributed import compress_sharded
+from unicomp.numerics.reduce import reduce
 from unicomp.numerics.result import Compression
 
 __version__ = "0.1.0"
@@ -37,4 +38,5 @@ __all__ = [
     "multi_indices",
     "num_moments",
     "recombine",
+    "reduce",
 ]

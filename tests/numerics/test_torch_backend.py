@@ -1,4 +1,5 @@
-"""Torch path: features and the batched reduction agree with numpy; float32 still meets the float64 tolerance."""
+"""Torch backend: features, the batched kernel and recombine agree with numpy; float32 still meets the float64
+tolerance; the device is chosen in one place."""
 
 from __future__ import annotations
 
@@ -6,11 +7,20 @@ import numpy as np
 import pytest
 import torch
 
+from unicomp import recombine
 from unicomp.errors import InputError
+from unicomp.numerics.backends import Float64Backend
 from unicomp.numerics.basis import ChebyshevBasis
-from unicomp.numerics.compress import ArrayOps, compress, eliminate_batch
+from unicomp.numerics.compress import compress
+from unicomp.numerics.kernel import eliminate
 from unicomp.numerics.testfunctions import sigmoid_function
-from unicomp.numerics.torch_backend import TorchOps, basis_features, chebyshev_features, compress_torch
+from unicomp.numerics.torch_backend import (
+    TorchBackend,
+    basis_features,
+    chebyshev_features,
+    compress_torch,
+    resolve_device,
+)
 
 from .test_compress import check_algorithm1
 
@@ -51,9 +61,9 @@ def test_batched_elimination_matches_numpy_in_float64(device: str) -> None:
     w = rng.uniform(0.5, 2, size=(5, 30))
     w[3, 25:] = 0.0
     removals = np.array([20, 5, 0, 15, 12])
-    ref = eliminate_batch(ArrayOps(), rows, w, removals)
-    ops = TorchOps(torch.float64, device)
-    got = ops.to_numpy(eliminate_batch(ops, ops.to_engine(rows), ops.to_engine(w), ops.to_engine(removals)))
+    ref = eliminate(Float64Backend(), rows, w, removals)
+    backend = TorchBackend(device, torch.float64)
+    got = backend.to_float(eliminate(backend, backend.asarray(rows), backend.asarray(w), removals))
     # Same pivots; weights differ only by the order of floating-point operations (LAPACK vs torch QR).
     # Seen 8e-15 relative; rtol 1e-9 leaves room for the conditioning of the null-space solves (loose), atol
     # for eliminated weights (exact zeros in both).
@@ -84,6 +94,28 @@ def test_compress_torch_gives_a_verified_compression(device: str, dtype: torch.d
     assert f.error(comp, pts) <= 10 * f.error(ref, pts) + 1e-15
 
 
-def test_bad_dtype() -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_recombine_on_torch_matches_float64(device: str) -> None:
+    pts = np.random.default_rng(4).uniform(-1, 1, size=(40000, 2))  # > chunk_size: the streamed round too
+    ref = recombine(pts, degree=6)
+    got = recombine(pts, degree=6, backend="torch", device=device)
+    assert got.info["engine"] == f"torch-{device}-float64" and got.info["streamed_rounds"] == 1
+    # same kernel, same pivot rule, float64 on both: the same support (the pivots are well separated)
+    assert np.array_equal(got.indices, ref.indices)
+    # verified in float64 like any recombination: 28 moments of 40000 unit-bounded terms, residual ~1e-16
+    assert got.residual <= 1e-13 and got.size <= 28
+    # rounding in a different operation order (torch vs LAPACK QR); the weights are O(1e3), so 1e-9 relative
+    # is ~1e-6 absolute, far below any weight (loose on purpose: conditioning of the barycentre systems)
+    np.testing.assert_allclose(got.weights, ref.weights, rtol=1e-9)
+
+
+def test_bad_dtype_and_device() -> None:
     with pytest.raises(InputError, match="dtype"):
-        TorchOps(torch.int64, "cpu")
+        TorchBackend("cpu", torch.int64)
+    with pytest.raises(InputError, match="device must be"):
+        resolve_device("tpu:0")
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="CUDA is not available"):
+            resolve_device("cuda")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert TorchBackend().device == resolve_device("auto")

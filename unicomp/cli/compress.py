@@ -8,8 +8,7 @@ import sys
 from typing import Any
 
 from unicomp.cli._io import read_array
-from unicomp.numerics.caratheodory import recombine
-from unicomp.numerics.compress import compress
+from unicomp.numerics.reduce import reduce
 
 
 def register(sub: Any) -> None:
@@ -41,11 +40,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     points = read_array(args.input)
     weights = read_array(args.weights).reshape(-1) if args.weights else None
-    if args.size is None:
-        comp = recombine(points, weights, degree=args.degree, precision=args.precision)
-    else:
-        comp = compress(points, weights, degree=args.degree, size=args.size, method=args.method,
-                        precision=args.precision, seed=args.seed, progress=sys.stderr.isatty())
+    comp = reduce(points, weights, degree=args.degree, size=args.size, method=args.method,
+                  precision=args.precision, seed=args.seed, progress=sys.stderr.isatty())
     comp.save(args.output, points=points)
     report(comp, args.output, as_json=args.json)
     return 0

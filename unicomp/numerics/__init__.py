@@ -11,6 +11,7 @@ from unicomp.numerics.compress import compress
 from unicomp.numerics.datasets import WeightedDataset, compress_dataset, weighted_mean, weighted_sampler
 from unicomp.numerics.distributed import compress_sharded
 from unicomp.numerics.fitting import ScalingFit, fit_loglog_slope, fit_power_law, fit_stretched_exponential
+from unicomp.numerics.reduce import reduce
 from unicomp.numerics.result import Compression, atomic_savez
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "multi_indices",
     "num_moments",
     "recombine",
+    "reduce",
     "weighted_mean",
     "weighted_sampler",
 ]

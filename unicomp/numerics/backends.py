@@ -48,6 +48,12 @@ Contract of each member
     rows of working-array ``points`` (the last group may be shorter), shape (ceil(P / group_size), N_mk);
     the streamed first round of the recombination (numpy backends use
     :meth:`~unicomp.numerics.basis.ChebyshevBasis.group_sums`, which never forms the feature matrix).
+``settle(values)``
+    ``values`` as plain floating-point numbers of the working precision: the identity for float64,
+    mpmath and torch; a ball-arithmetic backend (flint) drops the radii and keeps the midpoints.  The
+    kernel settles the weights and the pivot vector after every step and the later null vectors after
+    every block (interval Gaussian elimination would otherwise blow the radii up); the reference moments
+    are never settled, so a certified bound stays certified.
 ``segment_sum(values, segments, count)``
     Sum the rows of ``values`` (shape (P, n)) into ``count`` rows by the numpy int64 ``segments`` (P,).
 ``arange(count)``
@@ -107,6 +113,7 @@ __all__ = [
     "available_backends",
     "get_backend",
     "register_backend",
+    "stacked_null_vectors",
 ]
 
 #: A working array: a numpy array (float64 or object) or a torch tensor, depending on the backend.
@@ -141,6 +148,8 @@ class Backend(Protocol):
 
     def group_sums(self, basis: ChebyshevBasis, points: Array, weights: Array, group_size: int) -> Array: ...
 
+    def settle(self, values: Array) -> Array: ...
+
     def segment_sum(self, values: Array, segments: NDArray[np.int64], count: int) -> Array: ...
 
     def arange(self, count: int) -> Array: ...
@@ -171,6 +180,9 @@ class NumpyArrayMixin:
 
     def group_sums(self, basis: ChebyshevBasis, points: Array, weights: Array, group_size: int) -> Array:
         return basis.group_sums(points, weights, group_size)
+
+    def settle(self, values: Array) -> Array:
+        return values
 
     def segment_sum(self, values: Array, segments: NDArray[np.int64], count: int) -> Array:
         out = np.zeros((count, values.shape[1]), dtype=values.dtype)
@@ -303,7 +315,7 @@ class MPMathBackend(NumpyArrayMixin):
         return basis
 
     def null_vectors(self, rows: Array, count: int) -> NDArray[Any]:
-        return _stacked_null_vectors(self, rows, count)
+        return stacked_null_vectors(self, rows, count)
 
     def column_sums(self, values: Array) -> list[Scalar]:
         return [mpmath.fsum(values[:, j]) for j in range(values.shape[1])]
@@ -322,7 +334,7 @@ class MPMathBackend(NumpyArrayMixin):
         return np.array([solution[i] for i in range(cols)], dtype=object)
 
 
-def _stacked_null_vectors(backend: Backend, rows: Array, count: int) -> NDArray[Any]:
+def stacked_null_vectors(backend: Backend, rows: Array, count: int) -> NDArray[Any]:
     """``null_vectors`` from per-problem ``null_space`` of the real (non-zero) rows, zero-padded.
 
     For backends whose ``null_space`` works one matrix at a time (object arrays).

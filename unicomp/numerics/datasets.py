@@ -27,8 +27,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError
-from unicomp.numerics.caratheodory import recombine
-from unicomp.numerics.compress import Method, compress
+from unicomp.numerics.compress import Method
+from unicomp.numerics.reduce import reduce
 from unicomp.numerics.result import Compression, atomic_savez
 from unicomp.validation import as_degree, as_points, as_positive_int
 
@@ -235,17 +235,7 @@ def compress_dataset(
         center = np.zeros(objects.shape[1])
         scale = np.ones(objects.shape[1])
     scaled = (objects - center) / scale
-    if size is None:
-        comp = recombine(scaled, degree=k, precision=precision)
-    else:
-        comp = compress(
-            scaled,
-            degree=k,
-            size=as_positive_int(size, "size"),
-            method=method,
-            precision=precision,
-            seed=seed,
-        )
+    comp = reduce(scaled, degree=k, size=size, method=method, precision=precision, seed=seed)
     return WeightedDataset(
         inputs=x[comp.indices],
         targets=y[comp.indices],

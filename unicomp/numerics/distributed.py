@@ -31,21 +31,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from unicomp.errors import InputError, PrecisionError
-from unicomp.numerics.backends import get_backend
+from unicomp.errors import InputError
+from unicomp.numerics.backends import Float64Backend
 from unicomp.numerics.basis import ChebyshevBasis, num_moments
-from unicomp.numerics.caratheodory import recombine
-from unicomp.numerics.compress import Method, compress
+from unicomp.numerics.compress import Method
+from unicomp.numerics.diagnostics import ShardedInfo
+from unicomp.numerics.finish import Prepared, finish, reference_moments, resolve_tolerance
+from unicomp.numerics.reduce import reduce
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_degree, as_points, as_positive_int
 
 __all__ = ["compress_sharded", "shard_moments"]
-
-#: Rows of features evaluated at once on a worker (memory ~ chunk * N_mk floats).
-_CHUNK = 65536
-#: Rows per partial sum before the accurately rounded total (short runs keep the rounding error small).
-_BLOCK = 64
-
 
 def shard_moments(points: NDArray[np.float64], weights: NDArray[np.float64], basis: ChebyshevBasis) -> list[float]:
     r"""Accurately rounded weighted feature sums :math:`\sum_i c_i \Phi_e(w_i)`, features in ``basis``.
@@ -59,8 +55,8 @@ def shard_moments(points: NDArray[np.float64], weights: NDArray[np.float64], bas
     Returns
     -------
     list of float, length ``basis.size``
-        Features are evaluated ``_CHUNK`` rows at a time and summed in blocks of ``_BLOCK`` rows; the block
-        sums are added with ``math.fsum``.
+        As :func:`~unicomp.numerics.finish.reference_moments`: features evaluated in chunks, summed in
+        blocks of 64 rows, the block sums added with ``math.fsum``.
 
     Examples
     --------
@@ -68,11 +64,7 @@ def shard_moments(points: NDArray[np.float64], weights: NDArray[np.float64], bas
     >>> shard_moments(pts, np.ones(3), ChebyshevBasis.fit(pts, 2))
     [3.0, 0.0, 1.0]
     """
-    partials = []
-    for lo in range(0, points.shape[0], _CHUNK):
-        feats = basis(points[lo : lo + _CHUNK]) * weights[lo : lo + _CHUNK, None]
-        partials.append(np.add.reduceat(feats, np.arange(0, feats.shape[0], _BLOCK), axis=0))
-    return get_backend(None).column_sums(np.concatenate(partials))
+    return reference_moments(Float64Backend(), basis, points, weights)
 
 
 # ---- worker-side tasks (module level, so processes can import them) ----
@@ -102,14 +94,8 @@ def _reduce_shard(
     """Compress one shard; return its survivors (global indices) and its moments in the global basis."""
     pts = as_points(points, "shard")
     ones = np.ones(pts.shape[0])
-    if target is None:
-        comp = recombine(pts, degree=basis.degree)
-        idx, w = comp.indices, comp.weights
-    elif target < pts.shape[0]:
-        comp = compress(pts, degree=basis.degree, size=target, method=method, seed=seed + offset)
-        idx, w = comp.indices, comp.weights
-    else:
-        idx, w = np.arange(pts.shape[0]), ones
+    comp = reduce(pts, degree=basis.degree, size=target, method=method, seed=seed + offset)
+    idx, w = comp.indices, comp.weights
     return {
         "indices": idx + offset,
         "weights": w,
@@ -247,6 +233,8 @@ def compress_sharded(
     """
     k = as_degree(degree)
     target = None if size is None else as_positive_int(size, "size")
+    backend = Float64Backend()
+    tolerance = resolve_tolerance(tol, backend)
     if not (isinstance(oversample, int | float) and oversample >= 1):
         raise InputError(f"oversample must be a number >= 1, got {oversample!r}")
     t0 = time.perf_counter()
@@ -281,47 +269,16 @@ def compress_sharded(
     merged_idx = np.concatenate([p["indices"] for p in parts])
     merged_w = np.concatenate([p["weights"] for p in parts])
     merged_pts = np.concatenate([p["points"] for p in parts])
-    if target is None:
-        final = recombine(merged_pts, merged_w, degree=k)
-        keep, weights = final.indices, final.weights
-    elif merged_idx.shape[0] > target:
-        final = compress(merged_pts, merged_w, degree=k, size=target, method=method, seed=seed)
-        keep, weights = final.indices, final.weights
-    else:
-        keep, weights = np.arange(merged_idx.shape[0]), merged_w
-    order = np.argsort(merged_idx[keep])
-    indices, weights, kept_pts = merged_idx[keep][order], weights[order], merged_pts[keep][order]
+    final = reduce(merged_pts, merged_w, degree=k, size=target, method=method, seed=seed)
     t3 = time.perf_counter()
-
     total = sum(counts)
-    backend = get_backend(None)
-    tolerance = backend.tolerance if tol is None else float(tol)
+    prep = Prepared(merged_pts, merged_idx, merged_w, 0, k, tolerance, basis, total)
     reference = [math.fsum(col) for col in zip(*(p["moments"] for p in parts), strict=True)]
-    kept = shard_moments(kept_pts, weights, basis)
-    residual = max(abs(a - b) / total for a, b in zip(reference, kept, strict=True))
-    if not residual <= tolerance:
-        raise PrecisionError(
-            f"sharded compression: moment residual {residual:.3e} against the whole data exceeds the "
-            f"tolerance {tolerance:.1e} (N={total}, m={m}, degree={k}, {len(counts)} shards); "
-            "use fewer, larger shards or a lower degree"
-        )
-    return Compression(
-        indices=indices.astype(np.int64),
-        weights=weights,
-        degree=k,
-        residual=residual,
-        tolerance=tolerance,
-        precision=None,
-        n_input=total,
-        basis=basis,
-        method="sharded-recombine" if target is None else f"sharded-{method}",
-        timings={"boxes": t1 - t0, "shards": t2 - t1, "merge": t3 - t2, "verify": time.perf_counter() - t3},
-        info={
-            "shards": len(counts),
-            "shard_sizes": counts,
-            "survivors": int(merged_idx.shape[0]),
-            "workers": workers,
-            "num_moments": n_mk,
-            **({} if target is None else {"target_size": target}),
-        },
-    )
+    timings = {"boxes": t1 - t0, "shards": t2 - t1, "merge": t3 - t2}
+    info = ShardedInfo(shards=len(counts), shard_sizes=counts, survivors=int(merged_idx.shape[0]), workers=workers,
+                       num_moments=n_mk, target_size=target)
+    return finish(backend, prep, basis, reference, float(total), merged_idx[final.indices],
+                  merged_pts[final.indices], final.weights, timings=timings, info=info,
+                  method="sharded-recombine" if target is None else f"sharded-{method}",
+                  hint=f"measured against the whole data of {len(counts)} shards; "
+                  "use fewer, larger shards or a lower degree")

@@ -59,6 +59,9 @@ class Compression:
         Full-precision weights when ``precision`` is set.
     info : mapping
         Method-specific diagnostics (cluster diameters, number of rounds, ...).
+    residual_bound : float or None
+        Certified upper bound of ``residual`` from ball arithmetic (the flint backend); ``None`` when the
+        backend cannot certify.
     """
 
     indices: NDArray[np.int64]
@@ -73,6 +76,7 @@ class Compression:
     timings: Mapping[str, float] = field(default_factory=dict)
     weights_mp: NDArray[Any] | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
+    residual_bound: float | None = None
 
     @property
     def size(self) -> int:
@@ -116,9 +120,10 @@ class Compression:
         """One line: sizes, degree, verified residual and total time."""
         total = sum(self.timings.values())
         prec = "float64" if self.precision is None else f"{self.precision} digits"
+        certified = "" if self.residual_bound is None else f" (certified <= {self.residual_bound:.3e})"
         return (
             f"{self.method}: {self.n_input} -> {self.size} objects (m={self.dim}, degree {self.degree}, "
-            f"N_mk={self.num_moments}), residual {self.residual:.3e} <= tol {self.tolerance:.1e} "
+            f"N_mk={self.num_moments}), residual {self.residual:.3e}{certified} <= tol {self.tolerance:.1e} "
             f"[{prec}], {total:.3f} s"
         )
 
@@ -137,6 +142,7 @@ class Compression:
             "residual": self.residual,
             "tolerance": self.tolerance,
             "precision": self.precision,
+            "residual_bound": self.residual_bound,
             "timings": dict(self.timings),
             "indices": self.indices,
             "weights": self.weights,
@@ -156,6 +162,8 @@ class Compression:
             "method": np.str_(self.method),
             "basis_center": np.asarray(self.basis.center, dtype=np.float64),
             "basis_half_width": np.asarray(self.basis.half_width, dtype=np.float64),
+            # NaN stands for "no certificate" (None) in the file.
+            "residual_bound": np.float64(np.nan if self.residual_bound is None else self.residual_bound),
         }
         if self.weights_mp is not None:
             # Exact binary representation: mantissa (as a decimal string, it can exceed 64 bits) and exponent.
@@ -194,7 +202,16 @@ class Compression:
                 basis=basis,
                 method=str(data["method"]),
                 weights_mp=weights_mp,
+                residual_bound=_optional_float(data, "residual_bound"),
             )
+
+
+def _optional_float(data: Mapping[str, Any], key: str) -> float | None:
+    """A float stored by :meth:`Compression.to_arrays` where NaN (or a missing key: older files) means None."""
+    if key not in data:
+        return None
+    value = float(data[key])
+    return None if np.isnan(value) else value
 
 
 def atomic_savez(path: str | os.PathLike[str], arrays: Mapping[str, Any]) -> Path:

@@ -77,6 +77,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from unicomp.errors import InputError
+from unicomp.numerics.torch_backend import resolve_device
 
 __all__ = [
     "OPTIMIZERS",
@@ -245,19 +246,6 @@ class TrainConfig:
         """Sorted unique evaluation epochs."""
         epochs = range(self.epochs + 1) if self.eval_epochs is None else self.eval_epochs
         return np.unique(np.asarray(list(epochs), dtype=np.int64))
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; anything else is passed to :class:`torch.device`."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise InputError(f"device must be 'auto', 'cpu' or 'cuda[:i]', got {device!r}: {exc}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} requested but CUDA is not available")
-    return dev
 
 
 def make_optimizer(
