@@ -34,8 +34,8 @@ Methods
     (:func:`~unicomp.numerics.cluster.disjoint_by_score`) each lose :math:`s` objects in one batched
     elimination (:mod:`unicomp.numerics.fine`).  Nearest-neighbour clusters are round, centred on the
     densest spots and smaller than k-d cells of the same size; on the Fig. 2 function this gave about half the
-    error of the paper's reference procedure (see ``benchmarks/results/compress.md``).  Cost :math:`O(d
-    N_{m,k}^2)` plus the neighbour queries, memory :math:`O(d m)` plus a bounded working set (the fine phase
+    error of the paper's reference procedure (see ``benchmarks/results/compress.md``).  Cost
+    :math:`O(d N_{m,k}^2)` plus the neighbour queries, memory :math:`O(d m)` plus a bounded working set (the fine phase
     holds :math:`2(N_{m,k}+s)` neighbours of each of at most :math:`2d'` objects).  Should an elimination step
     be skipped (a numerically vanishing null vector), a greedy finish removes the surplus, so the result never
     has more than :math:`d'` objects.
