@@ -17,6 +17,7 @@ from unicomp.numerics.backends import (
     available_backends,
     get_backend,
     register_backend,
+    registry,
 )
 from unicomp.numerics.basis import ChebyshevBasis
 
@@ -204,14 +205,10 @@ def test_registry_rules() -> None:
         get_backend(None, 3)  # type: ignore[arg-type]
 
 
-def test_register_backend() -> None:
+def test_register_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # restored after the test
     register_backend("float64-copy", lambda digits, device: Float64Backend())
-    try:
-        assert isinstance(get_backend(None, "float64-copy"), Float64Backend)
-        assert "float64-copy" in available_backends()
-    finally:
-        from unicomp.numerics import backends
-
-        del backends._REGISTRY["float64-copy"]
+    assert isinstance(get_backend(None, "float64-copy"), Float64Backend)
+    assert "float64-copy" in available_backends()
     with pytest.raises(InputError, match="non-empty string"):
         register_backend("", lambda digits, device: Float64Backend())
