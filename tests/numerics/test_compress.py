@@ -1,18 +1,18 @@
-"""Algorithm 1 (unicomp.numerics.compress): invariants for every method, the Thm 3 bound, determinism, errors."""
+"""Algorithm 1 (unicomp.numerics.compress): invariants for every method, errors against defective compressions,
+determinism, errors."""
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from unicomp import InputError, PrecisionError
-from unicomp.numerics.basis import num_moments
+from unicomp.numerics.basis import ChebyshevBasis, num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.result import Compression
 from unicomp.numerics.testfunctions import sigmoid_function
-from unicomp.theory.bounds import ball_error
 from unicomp.verify import check_compression
 
 METHODS = ["partition", "greedy"]
@@ -92,18 +92,19 @@ def test_partition_seed_changes_the_grouping() -> None:
     assert not np.array_equal(a.indices, b.indices)
 
 
-def _thm3_bound(comp: Compression, f_rho: float, f_bound: float, m: int, total: float, masses: np.ndarray,
-                diameters: np.ndarray) -> float:
-    """Sum over the run's reductions of the Thm 3 ball bound (unicomp.theory.bounds.ball_error) with h the
-    normalised sum (Lipschitz constant 1 / total mass)."""
-    return math.fsum(
-        ball_error(float(c), float(r), comp.degree, m, f_rho, f_bound, 1.0 / total).value
-        for c, r in zip(masses, diameters, strict=True)
-    )
+def _defective_errors(f: Any, pts: np.ndarray, k: int, size: int, method: str) -> tuple[float, float]:
+    """Errors of two defective compressions of the same points to the same size: moments of degree k - 1 only
+    (a degree silently lowered), and a uniformly random subset with weights d / size (no moments at all)."""
+    lowered = compress(pts, degree=k - 1, size=size, method=method)
+    idx = np.random.default_rng(0).choice(pts.shape[0], size, replace=False)
+    subset = Compression(indices=np.sort(idx), weights=np.full(size, pts.shape[0] / size), degree=0, residual=0.0,
+                         tolerance=1.0, precision=None, n_input=pts.shape[0],
+                         basis=ChebyshevBasis.fit(pts, 0), method="random")
+    return f.error(lowered, pts), f.error(subset, pts)
 
 
 @pytest.mark.parametrize(("m", "k", "d", "size"), [(1, 2, 60, 10), (2, 2, 400, 60), (2, 3, 600, 120)])
-def test_greedy_error_within_thm3_bound_from_its_own_diameters(m: int, k: int, d: int, size: int) -> None:
+def test_greedy_error_beats_defective_compressions(m: int, k: int, d: int, size: int) -> None:
     rng = np.random.default_rng(10 + m + k)
     pts = rng.uniform(-1, 1, size=(d, m))
     f = sigmoid_function(m, seed=m + k)
@@ -118,13 +119,16 @@ def test_greedy_error_within_thm3_bound_from_its_own_diameters(m: int, k: int, d
         # set_diameters uses the centred Gram trick: a few ulps relative (rel); abs covers near-zero diameters,
         # where centring coordinates bounded by 1 leaves ~eps absolute error.
         assert r == pytest.approx(max(np.linalg.norm(a - b) for a in sub for b in sub), rel=1e-12, abs=1e-15)
-    rho, bound = f.analytic_constants()
+    # The Thm 3 bound with the sigmoid's Cauchy constants is 2e4-1e10 times the error here (measured), so it
+    # could not fail; instead the error must beat two defective compressions on the same points.  Measured
+    # ratios (seeded, deterministic): degree k-1 is 3.0x-32x worse, a random subset 600x-4000x; requiring
+    # 2x leaves a 1.5x margin on the closest case.
     error = f.error(comp, pts)
-    limit = _thm3_bound(comp, rho, bound, m, float(d), masses, diameters)
-    assert error <= limit, (error, limit)
+    lowered, subset = _defective_errors(f, pts, k, size, "greedy")
+    assert 2 * error <= lowered and 2 * error <= subset, (error, lowered, subset)
 
 
-def test_partition_error_within_thm3_bound_from_its_cells() -> None:
+def test_partition_error_beats_defective_compressions() -> None:
     rng = np.random.default_rng(20)
     pts = rng.uniform(-1, 1, size=(3000, 2))
     f = sigmoid_function(2, seed=3)
@@ -150,9 +154,11 @@ def test_partition_error_within_thm3_bound_from_its_cells() -> None:
         sub = pts[row]
         # centred Gram trick vs direct differences: a few ulps (rel); abs for near-zero diameters (see above)
         assert r == pytest.approx(max(np.linalg.norm(a - b) for a in sub for b in sub), rel=1e-12, abs=1e-15)
-    rho, bound = f.analytic_constants()
-    limit = _thm3_bound(comp, rho, bound, 2, 3000.0, info["cluster_masses"], info["cluster_diameters"])
-    assert f.error(comp, pts) <= limit
+    # As for the greedy test: the Thm 3 bound is 1e8 times the error (it cannot fail); the error must beat a
+    # degree-2 compression (measured 22x worse) and a random subset (1e5x worse) by 2x.
+    error = f.error(comp, pts)
+    lowered, subset = _defective_errors(f, pts, 3, 300, "partition")
+    assert 2 * error <= lowered and 2 * error <= subset, (error, lowered, subset)
 
 
 @pytest.mark.parametrize("method", METHODS)
