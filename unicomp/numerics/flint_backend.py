@@ -3,22 +3,24 @@ r"""Arbitrary precision with rigorous error balls: the ``"flint"`` backend (pyth
 The working arrays are numpy ``object`` arrays of :class:`flint.arb` balls :math:`[m \pm r]` at
 ``digits`` decimal digits.  Elementwise arithmetic is FLINT's C code (about 0.1 us an operation against
 about 1.5 us for :mod:`mpmath`), and the small dense linear algebra of the reduction is
-:meth:`flint.arb_mat.solve` (a 66 x 66 system with 66 right-hand sides at 50 digits: about 20 ms).
+:meth:`flint.arb_mat.solve` (at 50 digits a 66 x 66 solve takes about 10 ms against about 2 s with
+mpmath, see ``benchmarks/results/recombine.md``).
 
 Null space
 ----------
-For :math:`A` of shape (M, n), :math:`M > n`, write :math:`A^\top = [S \; F]` after a column permutation,
-:math:`S` square and invertible.  Then the columns of
+For :math:`A` of shape (M, n) and rank :math:`r`, choose :math:`r` items (rows of :math:`A`) and
+:math:`r` features (columns) whose square block :math:`S` is invertible, and let :math:`F` be the chosen
+features of the other items.  Then the columns of
 
 .. math:: V = \begin{bmatrix} -S^{-1} F \\ I \end{bmatrix}
 
-(rows permuted back) span :math:`\ker A^\top`.  The permutation (and the rank) come from a float64 QR
-factorisation with column pivoting of :math:`A^\top`, which only *chooses* the pivots; :math:`S^{-1}F` is
-then solved at the working precision by Arb's floating-point LU.  The result is
-accepted only if every row of :math:`A^\top V` is below the null-vector tolerance at the working precision;
-otherwise (rank deficient or too ill-conditioned for the float64 pivot choice: duplicated points, points on
-a curve) the rank is decided at the working precision by the Gauss-Jordan elimination of
-:class:`~unicomp.numerics.backends.MPMathBackend`.
+(rows permuted back) span :math:`\ker A^\top`.  The choice (and :math:`r`) comes from float64 QR
+factorisations with column pivoting, which only *propose*: :math:`S^{-1}F` is solved at the working
+precision by Arb's floating-point LU, and the result is accepted only if every entry of :math:`A^\top V`,
+over all features, is below the null-vector tolerance at the working precision.  Otherwise (a rank that
+float64 cannot see, e.g. two points 1e-20 apart) the rank is decided at the working precision by the
+Gauss-Jordan elimination of :class:`~unicomp.numerics.backends.MPMathBackend`.  Exactly rank-deficient
+inputs (duplicated points, points on a line) pass the check and stay on the fast path.
 
 Settling
 --------
