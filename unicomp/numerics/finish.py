@@ -124,17 +124,18 @@ def moment_residual(reference: list[Scalar] | Array, kept_points: Array, kept_we
     return _gap(reference, kept, mass)
 
 
-def polish(reference: list[Scalar], kept_points: Array, kept_weights: Array, basis: ChebyshevBasis,
-           backend: Backend) -> Array:
+def polish(reference: list[Scalar], feats: Array, kept_weights: Array, backend: Backend,
+           current: list[Scalar] | None = None) -> Array:
     r"""One step of iterative refinement of the kept weights against the input's moments.
 
-    Solves :math:`\Phi_S^\top \delta = r - \Phi_S^\top c'` in the least-squares (minimum-norm) sense, a
-    backward-stable solve, so the new residual is usually of the order of the working precision even when
-    :math:`\Phi_S` is ill-conditioned; returns :math:`c' + \delta` if it stays positive, else :math:`c'`
-    (also when the solver finds the system numerically singular).
+    ``feats`` are the kept points' features :math:`\Phi_S` and ``current`` (optional) their accurately
+    rounded moments :math:`\Phi_S^\top c'`.  Solves :math:`\Phi_S^\top \delta = r - \Phi_S^\top c'` in the
+    least-squares (minimum-norm) sense, a backward-stable solve, so the new residual is usually of the order
+    of the working precision even when :math:`\Phi_S` is ill-conditioned; returns :math:`c' + \delta` if it
+    stays positive, else :math:`c'` (also when the solver finds the system numerically singular).
     """
-    feats = backend.features(basis, kept_points)
-    current = backend.column_sums(kept_weights[:, None] * feats)
+    if current is None:
+        current = backend.column_sums(kept_weights[:, None] * feats)
     rhs = np.array([a - b for a, b in zip(reference, current, strict=True)], dtype=np.asarray(kept_weights).dtype)
     try:
         polished = kept_weights + backend.lstsq(feats.T, rhs)
@@ -196,8 +197,8 @@ def finish(backend: Backend, prep: Prepared, basis: ChebyshevBasis, reference: l
     sums = backend.column_sums(kept_weights[:, None] * feats)
     residual = _gap(reference, sums, mass)
     # An input kept whole keeps its exact weights; a reduction gets one refinement step.
-    polished = polish(reference, pts, kept_weights, basis, backend) if indices.shape[0] < prep.support.shape[0] \
-        else kept_weights
+    whole = indices.shape[0] == prep.support.shape[0]
+    polished = kept_weights if whole else polish(reference, feats, kept_weights, backend, sums)
     if polished is not kept_weights:
         polished_sums = backend.column_sums(polished[:, None] * feats)
         if _gap(reference, polished_sums, mass) < residual:
