@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
-
 import mpmath
 import numpy as np
 import pytest
@@ -21,35 +18,7 @@ from unicomp.numerics.backends import (
 )
 from unicomp.numerics.basis import ChebyshevBasis
 
-HAS_TORCH = importlib.util.find_spec("torch") is not None
-HAS_FLINT = importlib.util.find_spec("flint") is not None
-
-
-def _cuda() -> bool:
-    if not HAS_TORCH:
-        return False
-    import torch
-
-    return bool(torch.cuda.is_available())
-
-
-BACKENDS = [
-    pytest.param(("float64", None, None), id="float64"),
-    pytest.param(("mpmath", 30, None), id="mpmath-30"),
-    pytest.param(("flint", 30, None), id="flint-30", marks=pytest.mark.skipif(not HAS_FLINT, reason="needs flint")),
-    pytest.param(("torch", None, "cpu"), id="torch-cpu", marks=pytest.mark.skipif(not HAS_TORCH, reason="needs torch")),
-    pytest.param(("torch", None, "cuda"), id="torch-cuda",
-                 marks=[pytest.mark.gpu, pytest.mark.skipif(not _cuda(), reason="needs CUDA")]),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    """Each backend, inside its precision context."""
-    name, digits, device = request.param
-    be = get_backend(digits, name, device)
-    with be.context():
-        yield be
+from .conftest import HAS_FLINT
 
 
 def _eps(backend: Backend) -> float:
