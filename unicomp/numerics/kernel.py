@@ -40,8 +40,8 @@ from unicomp.numerics.backends import Array, Backend
 
 __all__ = ["caratheodory", "eliminate"]
 
-#: Eliminations applied to the remaining null vectors at once (a BLAS-3 update).  24 was the fastest of
-#: 8-64 on the m = 3, k = 5 partition benchmark (see benchmarks/results/compress_tuning.md).
+#: Eliminations applied to the remaining null vectors at once in a batch (a BLAS-3 update); the value of the
+#: former compress.eliminate_batch (see benchmarks/results/compress_tuning.md).
 BLOCK = 24
 
 
