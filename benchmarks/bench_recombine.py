@@ -263,7 +263,15 @@ def write(result: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     result = {"key": params_key(result["params"]), "environment": environment(), **result}
     (RESULTS / "recombine.json").write_text(json.dumps(result, indent=2))
+    markdown = render(result)
+    (RESULTS / "recombine.md").write_text(markdown)
+    print(markdown)
+
+
+def render(result: dict[str, Any]) -> str:
+    """The markdown report of a result (as written to recombine.json)."""
     env = result["environment"]
+    mpmath_time = {r["N"]: r["time_s"] for r in result["rows"] if r["method"].endswith("backend=mpmath")}
     lines = [
         "# recombine benchmark",
         "",
@@ -276,7 +284,7 @@ def write(result: dict[str, Any]) -> None:
         f"Load average (1, 5, 15 min) at start {_load(result['load_average']['start'])} and end "
         f"{_load(result['load_average']['end'])} on {env['machine']['cores']} cores: the machine was shared "
         "with other jobs, so absolute times are noisy; compare methods within this run (each row's notes give "
-        "the ratio to unicomp on the same input).",
+        "unicomp's time on the same input, or the ratio).",
         "",
         "| method | N | time (s) | kept | scaled residual | peak MB | notes |",
         "|---|---|---|---|---|---|---|",
@@ -287,6 +295,10 @@ def write(result: dict[str, Any]) -> None:
             notes.append(f"{r['ratio_to_moments_pass']:.2f}x the moments-only pass ({r['moments_only_s']:.3f} s)")
         if "unicomp_time_s_same_input" in r:
             notes.append(f"unicomp float64 on the same input: {r['unicomp_time_s_same_input']:.4f} s")
+        if "torch" in r["method"]:
+            notes.append(f"{r['time_s'] / r['unicomp_time_s_same_input']:.2f}x the float64 time")
+        if r["method"].endswith("backend=flint") and r["N"] in mpmath_time:
+            notes.append(f"{mpmath_time[r['N']] / r['time_s']:.0f}x faster than mpmath")
         if "unicomp_over_reference" in r:
             notes.append(f"unicomp takes {r['unicomp_over_reference']:.2f}x the reference's time")
         if "residual_relative_to_mass" in r:
@@ -307,8 +319,7 @@ def write(result: dict[str, Any]) -> None:
         lines += [f"| {k['backend']} | {k['solve_66_s']:.4f} | {k['null_space_132x66_s']:.4f} | {k['null_vectors']} | "
                   f"{k['max_null_residual']:.1e} |" for k in result["kernels_50_digits"]]
     lines += ["", *(f"Skipped: {item}." for item in result["skipped"])] if result["skipped"] else []
-    (RESULTS / "recombine.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    return "\n".join(lines) + "\n"
 
 
 def _load(values: list[float] | tuple[float, ...]) -> str:
