@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from unicomp.errors import InputError
 from unicomp.numerics.backends import Backend
+from unicomp.validation import as_positive_int
 
 __all__ = ["CompressInfo", "CompressSettings", "Diagnostics", "RecombineInfo", "ShardedInfo", "State"]
 
@@ -138,9 +139,7 @@ class CompressSettings:
             if isinstance(value, bool) or not isinstance(value, int | float) or not ok:
                 raise InputError(f"CompressSettings.{name} is out of range, got {value!r}")
         for name in ("fine_spare", "fine_spare_div", "neighbour_factor", "refine_sweeps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InputError(f"CompressSettings.{name} must be a positive integer, got {value!r}")
+            as_positive_int(getattr(self, name), f"CompressSettings.{name}")
 
 
 @dataclass
