@@ -318,6 +318,16 @@ def certify_residual(
     ------
     InputError
         ``points`` or ``weights`` do not match the compression's input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from unicomp import recombine
+    >>> pts = np.random.default_rng(0).uniform(-1, 1, size=(200, 2))
+    >>> comp = recombine(pts, degree=4, precision=30)
+    >>> enclosure = certify_residual(pts, None, comp)
+    >>> enclosure.certifies(comp.tolerance), enclosure.lower <= enclosure.upper < 1e-25
+    (True, True)
     """
     pts = as_points(points)
     w = as_weights(weights, pts.shape[0])
