@@ -161,6 +161,29 @@ def test_certified_enclosure_contains_the_mpmath_measured_residual(precision: in
         assert comp.residual_bound >= measured
 
 
+@pytest.mark.parametrize("case", ["duplicates", "line", "tiny weights", "zero weights"])
+def test_degenerate_inputs_are_reduced_and_certified(case: str) -> None:
+    """Rank-deficient features (duplicates: rank 28 = N_{2,6}; a line: rank 7, the polynomials of degree 6
+    in one variable), weights near the float64 underflow, and zero weights (never kept)."""
+    rng = np.random.default_rng(11)
+    t = rng.uniform(-1, 1, 300)
+    pts, weights, rank = rng.uniform(-1, 1, (300, 2)), None, 28
+    if case == "duplicates":
+        pts = np.repeat(rng.uniform(-1, 1, (100, 2)), 3, axis=0)
+    elif case == "line":
+        pts, rank = np.stack([t, t / 2], axis=1), 7
+    elif case == "tiny weights":
+        weights = rng.uniform(size=300) * 1e-300
+    else:
+        weights = np.where(t > 0, 1.0, 0.0)
+    comp = recombine(pts, weights, degree=6, precision=30)
+    assert comp.size <= rank
+    if weights is not None:
+        assert np.all(np.asarray(weights)[comp.indices] > 0)
+    assert comp.residual_bound <= comp.tolerance
+    assert certify_residual(pts, weights, comp).certifies(comp.tolerance)
+
+
 def test_planted_defect_fails_the_certificate() -> None:
     """A weight changed by one part in 1e30 moves the constant moment by ~1e-32 of the mass: far above the
     1e-35 tolerance, so the certificate must refuse it (and its lower bound proves the defect)."""
