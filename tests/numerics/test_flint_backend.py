@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -182,6 +183,14 @@ def test_degenerate_inputs_are_reduced_and_certified(case: str) -> None:
         assert np.all(np.asarray(weights)[comp.indices] > 0)
     assert comp.residual_bound <= comp.tolerance
     assert certify_residual(pts, weights, comp).certifies(comp.tolerance)
+
+
+def test_a_saved_compression_certifies_the_same(tmp_path: Path) -> None:
+    """The file keeps the exact weights, so the enclosure recomputed after loading is the same ball."""
+    pts = np.random.default_rng(12).uniform(-1, 1, size=(300, 2))
+    comp = recombine(pts, degree=5, precision=30)
+    loaded = type(comp).load(comp.save(tmp_path / "comp.npz"))
+    assert certify_residual(pts, None, loaded) == certify_residual(pts, None, comp)
 
 
 def test_planted_defect_fails_the_certificate() -> None:
