@@ -125,7 +125,8 @@ def greedy_steps(state: State, size: int, progress: bool) -> None:
             sub = pts[members]
             feats = backend.features(ChebyshevBasis.fit(sub, state.degree), sub)
             before = state.weights[members]
-            after = eliminate(backend, feats[None], before[None], one)[0]
+            null = backend.null_space(feats)[None, :, :1]  # rank-revealing: its first vector
+            after = eliminate(backend, feats[None], before[None], one, null)[0]
             state.weights[members] = after
             log_d.append(diam)
             log_m.append(float(np.sum(backend.to_float(before))))

@@ -50,7 +50,8 @@ def _mask(backend: Backend, values: Array) -> Array:
     return np.asarray(values, dtype=bool) if backend.xp is np else values
 
 
-def eliminate(backend: Backend, rows: Array, weights: Array, removals: NDArray[np.int64]) -> Array:
+def eliminate(backend: Backend, rows: Array, weights: Array, removals: NDArray[np.int64],
+              null: Array | None = None) -> Array:
     r"""Caratheodory elimination on a batch of small problems, removing an exact count from each.
 
     Parameters
@@ -64,6 +65,9 @@ def eliminate(backend: Backend, rows: Array, weights: Array, removals: NDArray[n
         Positive weights of the items, zero on padding.
     removals : ndarray of int, shape (B,)
         How many items to remove from each problem, :math:`r_b \le a_b - n`.
+    null : Array, shape (B, M, max r_b), optional
+        Null vectors to use (default :meth:`Backend.null_vectors`, a complete QR in float64); the greedy
+        steps pass the first vector of the rank-revealing :meth:`Backend.null_space`.
 
     Returns
     -------
@@ -79,7 +83,8 @@ def eliminate(backend: Backend, rows: Array, weights: Array, removals: NDArray[n
     steps = int(np.max(removals)) if removals.size else 0
     if steps == 0:
         return weights
-    null = backend.null_vectors(rows, steps)
+    if null is None:
+        null = backend.null_vectors(rows, steps)
     out, _ = _sweep(backend, rows, weights, null, removals, check=False)
     return out
 
