@@ -103,3 +103,22 @@ def test_tree_leaf_bounds_the_last_level(leaf: int | None) -> None:
     # default leaf 4n - 1 = 23 < 30: a tree level (12 groups) then single items; leaf=12: the same here,
     # 30 > 12 -> tree level to ~15 items, > 12 -> another level is impossible (15 // 12 = 1 keeps 6 >= 6)
     assert out.counts.tolist() == [6] and out.levels >= 2
+
+
+def test_more_steps_than_a_block_keep_moments(backend: Backend) -> None:
+    # 54 and 40 removals in one batch: more than BLOCK (24) steps, so the later vectors are updated in
+    # blocks (the BLAS-3 path), which the smaller problems above never reach
+    rng = np.random.default_rng(5)
+    rows = np.zeros((2, 60, 6))
+    weights = np.zeros((2, 60))
+    for b, count in enumerate([60, 46]):
+        pts = rng.uniform(-1, 1, size=(count, 2))
+        rows[b, :count] = ChebyshevBasis.fit(pts, 2)(pts)
+        weights[b, :count] = rng.uniform(0.5, 2.0, size=count)
+    removals = np.array([54, 40])
+    out = backend.to_float(eliminate(backend, backend.asarray(rows), backend.asarray(weights), removals))
+    assert (out > 0).sum(axis=1).tolist() == [6, 6]
+    # 54 steps of rank-one updates on sums of <= 60 terms of size <= 2: float64 rounding ~1e-13; 1e-10 is
+    # ~1000x that, and a skipped block update leaves errors of order one (the vectors leave the kernel)
+    np.testing.assert_allclose(np.einsum("bmn,bm->bn", rows, out), np.einsum("bmn,bm->bn", rows, weights),
+                               rtol=0, atol=1e-10)

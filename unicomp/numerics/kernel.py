@@ -26,7 +26,9 @@ Entry points
     refactorisation on the remaining items when rounding has built up.
 
 Everything runs in the backend's array namespace (numpy float64, numpy object arrays of mpmath or flint
-numbers, torch tensors on any device).
+numbers, torch tensors on any device).  The weights and the pivot vector are passed through
+:meth:`Backend.settle` after every step and the later vectors after every block (a ball-arithmetic
+backend drops its radii there; the identity otherwise).
 """
 
 from __future__ import annotations
