@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 
 import mpmath
 import pytest
 from hypothesis import HealthCheck, settings
+
+# `--doctest-modules` imports every module of the package: the optional python-flint backend only where it is
+# installed (tests/numerics/test_flint_backend.py skips by itself).
+collect_ignore = [] if importlib.util.find_spec("flint") else ["unicomp/numerics/flint_backend.py"]
 
 # CI=true loads a deterministic profile (same examples every run); locally the default profile explores.
 settings.register_profile(
