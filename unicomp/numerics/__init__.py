@@ -5,7 +5,8 @@ The torch modules (:mod:`~unicomp.numerics.networks`, :mod:`~unicomp.numerics.at
 are imported explicitly, so that torch stays an optional dependency.
 """
 
-from unicomp.numerics.basis import ChebyshevBasis, monomial_features, multi_indices, num_moments
+from unicomp.multiindex import multi_indices, num_moments
+from unicomp.numerics.basis import ChebyshevBasis, monomial_features
 from unicomp.numerics.caratheodory import moment_residual, recombine
 from unicomp.numerics.compress import compress
 from unicomp.numerics.datasets import WeightedDataset, compress_dataset, weighted_mean, weighted_sampler

@@ -77,6 +77,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from unicomp.errors import InputError
+from unicomp.validation import as_int
 
 __all__ = [
     "OPTIMIZERS",
@@ -217,24 +218,18 @@ class TrainConfig:
             raise InputError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
         if not (isinstance(self.lr, int | float) and self.lr > 0 and math.isfinite(self.lr)):
             raise InputError(f"lr must be a positive finite number, got {self.lr!r}")
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 0:
-            raise InputError(f"epochs must be a non-negative integer, got {self.epochs!r}")
-        if isinstance(self.eval_batch_size, bool) or not isinstance(self.eval_batch_size, int) or (
-            self.eval_batch_size < 1
-        ):
-            raise InputError(f"eval_batch_size must be a positive integer, got {self.eval_batch_size!r}")
+        as_int(self.epochs, "epochs", minimum=0)
+        as_int(self.eval_batch_size, "eval_batch_size", minimum=1)
         for name in ("batch_size", "samples_per_epoch"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise InputError(f"{name} must be a positive integer or None, got {value!r}")
+            if value is not None:
+                as_int(value, name, minimum=1)
         if self.weighting not in ("loss", "sampler"):
             raise InputError(f"weighting must be 'loss' or 'sampler', got {self.weighting!r}")
         if self.dtype not in _DTYPES:
             raise InputError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
-        if self.eval_epochs is not None and any(
-            not isinstance(e, int | np.integer) or not 0 <= e <= self.epochs for e in self.eval_epochs
-        ):
-            raise InputError(f"eval_epochs must be integers in [0, {self.epochs}], got {self.eval_epochs!r}")
+        for e in self.eval_epochs or ():
+            as_int(e, "eval_epochs entry", minimum=0, maximum=self.epochs)
 
     @property
     def torch_dtype(self) -> torch.dtype:
