@@ -77,6 +77,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from unicomp.errors import InputError
+from unicomp.numerics.datasets import weighted_mean
 from unicomp.validation import as_int
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "paired_runs",
     "plot_trajectories",
     "resolve_device",
+    "squared_error",
     "train",
 ]
 
@@ -291,15 +293,10 @@ def batch_schedule(
     return [order[i : i + size] for i in range(0, order.shape[0], size)]
 
 
-def _mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def squared_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-sample squared error averaged over the output coordinates, shape (B,) (the default loss)."""
     diff = (pred - target.reshape(pred.shape)) ** 2
     return diff.reshape(diff.shape[0], -1).mean(dim=1)
-
-
-def _weighted_mean(losses: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
-    if weights is None:
-        return losses.mean()
-    return (weights * losses).sum() / weights.sum()
 
 
 @dataclass(frozen=True)
@@ -429,7 +426,7 @@ def train(
     data_d = data.to(device, dtype)
     test_d = None if test is None else test.to(device, dtype)
     probe_d = None if probe is None else _as_tensor(probe, "probe").to(device=device, dtype=dtype)
-    loss_fn = config.loss if config.loss is not None else _mse
+    loss_fn = config.loss if config.loss is not None else squared_error
     evaluator = _Evaluator(data_d, test_d, probe_d, callbacks or {}, loss_fn, config.eval_batch_size)
     weights_np = None if data.weights is None else data.weights.cpu().numpy().astype(np.float64)
     use_loss_weights = config.weighting == "loss" and data_d.weights is not None
@@ -451,7 +448,7 @@ def train(
             idx = torch.as_tensor(batch, device=device)
             losses = loss_fn(model(data_d.inputs[idx]), data_d.targets[idx])
             w = data_d.weights[idx] if use_loss_weights and data_d.weights is not None else None
-            loss = _weighted_mean(losses, w)
+            loss = losses.mean() if w is None else weighted_mean(losses, w)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
