@@ -41,9 +41,10 @@ from unicomp.experiments.fig3_dataset import (
     weighted_train_data,
 )
 from unicomp.experiments.fig4_dlth import harmonic_data
+from unicomp.numerics.bootstrap import ScalingFit
 from unicomp.numerics.compress import Method
 from unicomp.numerics.datasets import compress_dataset
-from unicomp.numerics.fitting import ScalingFit, fit_loglog_slope, fit_power_law
+from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law
 from unicomp.numerics.networks import compress_mlp
 from unicomp.numerics.training import TrainConfig, paired_runs
 

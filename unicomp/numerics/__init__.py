@@ -7,11 +7,12 @@ are imported explicitly, so that torch stays an optional dependency.
 
 from unicomp.multiindex import multi_indices, num_moments
 from unicomp.numerics.basis import ChebyshevBasis, monomial_features
+from unicomp.numerics.bootstrap import ScalingFit
 from unicomp.numerics.caratheodory import moment_residual, recombine
 from unicomp.numerics.compress import compress
 from unicomp.numerics.datasets import WeightedDataset, compress_dataset, weighted_mean, weighted_sampler
 from unicomp.numerics.distributed import compress_sharded
-from unicomp.numerics.fitting import ScalingFit, fit_loglog_slope, fit_power_law, fit_stretched_exponential
+from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law, fit_stretched_exponential
 from unicomp.numerics.result import Compression, atomic_savez
 
 __all__ = [
