@@ -34,7 +34,7 @@ def test_num_moments_values() -> None:
 
 
 def test_multi_indices_read_only_and_accept_numpy_integers() -> None:
-    exps = multi_indices(np.int64(2), np.int32(3))
+    exps = multi_indices(np.int64(2), np.int32(3))  # type: ignore[arg-type]
     assert exps.shape == (10, 2)
     with pytest.raises(ValueError, match="read-only"):
         exps[0, 0] = 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from unicomp import recombine
 from unicomp.multiindex import num_moments
+from unicomp.numerics.result import Compression
 from unicomp.verify.invariants import InvariantViolation, check_compression
 
 PTS = np.random.default_rng(7).uniform(-2.0, 3.0, size=(400, 2))
@@ -17,7 +19,7 @@ W = np.random.default_rng(8).uniform(0.5, 2.0, size=400)
 COMP = recombine(PTS, W, degree=3)
 
 
-def _tampered(**changes: object):
+def _tampered(**changes: Any) -> Compression:
     return dataclasses.replace(COMP, **changes)
 
 
@@ -56,7 +58,7 @@ def test_monomial_error_never_exceeds_chebyshev_error() -> None:
     ids=["unsorted", "duplicate", "out-of-range", "float-indices", "negative", "short", "mass", "reported",
          "n_input"],
 )
-def test_each_broken_invariant_is_named(changes: dict[str, object], message: str) -> None:
+def test_each_broken_invariant_is_named(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(InvariantViolation, match=message):
         check_compression(_tampered(**changes), PTS, W)
 
@@ -82,6 +84,7 @@ def test_arbitrary_precision_compression_is_checked_at_its_precision() -> None:
     report = check_compression(comp, PTS[:60])
     # 30-digit arithmetic: the recomputed residual is at the 1e-30 level (tolerance follows the precision).
     assert report.chebyshev_residual < 1e-25
+    assert comp.weights_mp is not None
     bad = comp.weights_mp.copy()
     bad[0] = bad[0] * (1 + mpmath.mpf(10) ** -20)
     with pytest.raises(InvariantViolation, match=r"residual|mass"):
