@@ -112,7 +112,7 @@ def _bootstrap(
         level=float(level),
         rms_log_residual=rms,
         resampled="seeds" if by_seed else "points",
-        n_boot=n_boot,
+        n_boot=int(n_boot),
         boot=boot.T,
     )
 
@@ -222,7 +222,7 @@ def fit_power_law(
         ("L0", "a", "alpha"),
         "power_law",
         average=average,
-        n_boot=n_boot,
+        n_boot=int(n_boot),
         level=level,
         seed=seed,
     )
@@ -286,7 +286,7 @@ def fit_stretched_exponential(
         ("L0", "b", "alpha_prime"),
         "stretched_exponential",
         average=average,
-        n_boot=n_boot,
+        n_boot=int(n_boot),
         level=level,
         seed=seed,
     )
@@ -348,7 +348,7 @@ def fit_loglog_slope(
         ("alpha", "C"),
         "loglog_slope",
         average=average,
-        n_boot=n_boot,
+        n_boot=int(n_boot),
         level=level,
         seed=seed,
     )
