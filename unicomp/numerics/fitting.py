@@ -222,7 +222,7 @@ def fit_power_law(
         ("L0", "a", "alpha"),
         "power_law",
         average=average,
-        n_boot=int(n_boot),
+        n_boot=n_boot,
         level=level,
         seed=seed,
     )
@@ -286,7 +286,7 @@ def fit_stretched_exponential(
         ("L0", "b", "alpha_prime"),
         "stretched_exponential",
         average=average,
-        n_boot=int(n_boot),
+        n_boot=n_boot,
         level=level,
         seed=seed,
     )
@@ -348,7 +348,7 @@ def fit_loglog_slope(
         ("alpha", "C"),
         "loglog_slope",
         average=average,
-        n_boot=int(n_boot),
+        n_boot=n_boot,
         level=level,
         seed=seed,
     )
