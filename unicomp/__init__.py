@@ -14,7 +14,8 @@ unicomp.verify
 """
 
 from unicomp.errors import ConvergenceError, InputError, PrecisionError, UnicompError
-from unicomp.numerics.basis import ChebyshevBasis, multi_indices, num_moments
+from unicomp.multiindex import multi_indices, num_moments
+from unicomp.numerics.basis import ChebyshevBasis
 from unicomp.numerics.caratheodory import recombine
 from unicomp.numerics.compress import compress
 from unicomp.numerics.datasets import compress_dataset

@@ -1,38 +1,14 @@
-"""Multi-indices, the Chebyshev basis and its equivalence with raw monomials."""
+"""The Chebyshev basis and its equivalence with raw monomials."""
 
 from __future__ import annotations
-
-from math import comb
 
 import mpmath
 import numpy as np
 import pytest
 from numpy.polynomial import chebyshev as C
 
-from unicomp.errors import InputError
-from unicomp.numerics.basis import ChebyshevBasis, monomial_features, multi_indices, num_moments
-
-
-@pytest.mark.parametrize(("m", "k"), [(1, 0), (1, 7), (2, 10), (3, 5), (4, 5), (8, 3)])
-def test_multi_indices_count_order_and_uniqueness(m: int, k: int) -> None:
-    exps = multi_indices(m, k)
-    assert exps.shape == (comb(m + k, k), m) == (num_moments(m, k), m)
-    degrees = exps.sum(axis=1)
-    assert np.all(np.diff(degrees) >= 0), "graded: total degree never decreases"
-    assert len({tuple(r) for r in exps.tolist()}) == exps.shape[0]
-    assert exps.min() >= 0 and degrees.max() == k
-    assert exps[0].tolist() == [0] * m
-
-
-@pytest.mark.parametrize("bad", [-1, 2.5, True, "3", None])
-def test_num_moments_rejects_bad_degree(bad: object) -> None:
-    with pytest.raises(InputError, match="k must be"):
-        num_moments(2, bad)  # type: ignore[arg-type]
-
-
-def test_num_moments_rejects_zero_dimension() -> None:
-    with pytest.raises(InputError, match="m must be at least 1"):
-        num_moments(0, 3)
+from unicomp.multiindex import multi_indices
+from unicomp.numerics.basis import ChebyshevBasis, monomial_features
 
 
 def test_chebyshev_features_match_numpy_chebval() -> None:

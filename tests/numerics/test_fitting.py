@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 
 from unicomp.errors import InputError
-from unicomp.numerics.fitting import (
-    ScalingFit,
-    fit_loglog_slope,
-    fit_power_law,
-    fit_stretched_exponential,
-)
+from unicomp.numerics.bootstrap import ScalingFit
+from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law, fit_stretched_exponential
 
 SIZES = 2.0 ** np.arange(8, 17)  # 256 .. 65536, the range of the paper's Fig. 5(a) at the quick tier
 SMALL = np.array([16, 36, 64, 100, 144, 196, 256, 324, 400, 576, 784], dtype=float)

@@ -17,44 +17,10 @@ from unicomp.verify.claims import (
     compare_slope,
     compare_value,
     coverage_verdict,
-    fit_line,
-    fit_loglog,
-    mean_slope,
     rounding_verdict,
     trajectory_gap,
     vanishing_error,
 )
-
-
-def test_fit_recovers_a_known_slope_and_covers_it():
-    rng = np.random.default_rng(0)
-    x = np.linspace(0, 4, 9)
-    y = 1.5 - 0.7 * x[:, None] + 0.05 * rng.standard_normal((9, 20))
-    fit = fit_line(x, y, seed=1)
-    # expected half-width 1.96 * 0.05 / sqrt(20 * 15) ~ 0.006 (seen 0.005); 0.05 only checks it is informative
-    assert fit.low <= -0.7 <= fit.high and fit.half_width < 0.05
-    single = fit_line(x, y[:, 0], seed=1)
-    assert single.low <= single.slope <= single.high
-
-
-def test_fit_rejects_bad_input():
-    with pytest.raises(InputError):
-        fit_line([1, 1, 1], [1, 2, 3])
-    with pytest.raises(InputError):
-        fit_line([1, 2], [1, 2, 3])
-    with pytest.raises(InputError):
-        fit_loglog([1, 2, 3], [1, -1, 2])
-    with pytest.raises(InputError):
-        fit_line([1, 2, 3], [1, np.nan, 2])
-
-
-def test_mean_slope_ignores_prefactors():
-    x = np.array([1.0, 2.0, 4.0, 8.0])
-    curves = [(x, a * x**3) for a in (1e-3, 1.0, 1e3)]
-    fit = mean_slope(curves)
-    # exact power laws: every per-curve slope is 3 up to float64 rounding of logs (seen 4e-16, spread 4e-15);
-    # approx's default rel 1e-6 and the 1e-9 width are loose bounds on that rounding.
-    assert fit.slope == pytest.approx(3.0) and fit.high - fit.low < 1e-9
 
 
 @pytest.mark.parametrize(("slope", "direction", "expected"), [

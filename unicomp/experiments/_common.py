@@ -1,15 +1,34 @@
-"""Helpers shared by the experiment modules: tier configurations and torch threading."""
+"""What the experiment modules share: the result type, tier configurations, network-run settings and summaries.
+
+Importing this module needs numpy only (torch and matplotlib are imported where they are used), so the
+numpy-only experiments (Figs. 2, 6, 8) run without torch.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
-from dataclasses import fields, replace
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from unicomp.errors import InputError
 
-__all__ = ["resolve_tier", "torch_threads"]
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from unicomp.numerics.training import PairedRuns, TrainData
+
+__all__ = [
+    "ExperimentResult",
+    "RunSettings",
+    "eval_epochs",
+    "paired_summary",
+    "plot_runs",
+    "resolve_tier",
+    "run_optimizers",
+    "torch_threads",
+]
 
 C = TypeVar("C")
 
@@ -50,3 +69,94 @@ def torch_threads(threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    """Settings shared by the network experiments: evaluation, seed, compression method, precision, device."""
+
+    eval_every: int = 1
+    n_probe: int = 1000
+    seed: int = 0
+    method: str = "partition"
+    dtype: Literal["float32", "float64"] = "float32"
+    device: str = "auto"
+
+
+@dataclass
+class ExperimentResult:
+    """Plain data (numpy arrays, floats, strings, nested dicts) and the matplotlib figure."""
+
+    data: dict[str, Any]
+    figure: Any
+
+
+def paired_summary(runs: PairedRuns, reference: str = "original") -> dict[str, Any]:
+    """Plain data of paired runs: losses per run, final test loss, relative function gap to ``reference``."""
+    names = runs.names()
+    first = runs[names[0]]
+    has_probe = first.outputs.ndim >= 2
+    return {
+        "epochs": first.epochs,
+        "test_loss": {n: runs[n].test_loss for n in names},
+        "train_loss": {n: runs[n].train_loss for n in names},
+        "final_test_loss": {n: float(runs[n].test_loss[-1]) for n in names},
+        "relative_gap": {n: runs.gap(reference, n, relative=True) for n in names if n != reference}
+        if has_probe
+        else {},
+        "seconds": {n: runs[n].seconds for n in names},
+    }
+
+
+def run_optimizers(
+    models: Mapping[str, nn.Module],
+    data: TrainData,
+    test: TrainData,
+    probe: torch.Tensor,
+    optimizers: Mapping[str, float],
+    **config: Any,
+) -> dict[str, dict[str, Any]]:
+    """:func:`~unicomp.numerics.training.paired_runs` of ``models`` for each ``optimizer -> lr``.
+
+    Returns the :func:`paired_summary` of each optimizer's runs.
+    """
+    from unicomp.numerics.training import TrainConfig, paired_runs
+
+    out: dict[str, dict[str, Any]] = {}
+    for name, lr in optimizers.items():
+        cfg = TrainConfig(optimizer=name, lr=lr, **config)
+        out[name] = paired_summary(paired_runs(models, data, cfg, test=test, probe=probe))
+    return out
+
+
+def plot_runs(
+    results: Mapping[str, Mapping[str, Any]],
+    *,
+    title: Callable[[str], str] = str,
+    axes: Any = None,
+) -> Any:
+    """One panel per key of ``results`` (optimizer), test loss of every run against epochs; returns figure."""
+    import matplotlib.pyplot as plt
+
+    keys = list(results)
+    if axes is None:
+        fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
+        axes = axes[0]
+    else:
+        fig = axes[0].figure
+    for ax, key in zip(axes, keys, strict=True):
+        summary = results[key]
+        for run, losses in summary["test_loss"].items():
+            ax.plot(summary["epochs"], losses, label=run)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test MSE")
+        ax.set_title(title(key))
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def eval_epochs(epochs: int, every: int) -> list[int]:
+    """Epochs ``0, every, 2 every, ...`` and the last one."""
+    return sorted({*range(0, epochs + 1, max(1, every)), epochs})

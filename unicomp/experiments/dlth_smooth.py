@@ -31,12 +31,12 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from unicomp.experiments._common import resolve_tier
-from unicomp.experiments.fig4_dlth import (
+from unicomp.experiments._common import (
     ExperimentResult,
     RunSettings,
     eval_epochs,
     paired_summary,
+    resolve_tier,
 )
 from unicomp.numerics.networks import compress_mlp, random_subnetwork
 from unicomp.numerics.training import TrainConfig, TrainData, paired_runs

@@ -26,8 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unicomp.errors import ConvergenceError, InputError
-from unicomp.experiments._common import resolve_tier
-from unicomp.experiments.fig4_dlth import ExperimentResult
+from unicomp.experiments._common import ExperimentResult, resolve_tier
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.fitting import fit_loglog_slope

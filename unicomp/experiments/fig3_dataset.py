@@ -31,8 +31,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from unicomp.experiments._common import resolve_tier, torch_threads
-from unicomp.experiments.fig4_dlth import ExperimentResult, paired_summary, plot_runs
+from unicomp.experiments._common import ExperimentResult, paired_summary, plot_runs, resolve_tier, torch_threads
 from unicomp.numerics.compress import Method
 from unicomp.numerics.datasets import WeightedDataset, compress_dataset
 from unicomp.numerics.training import TrainConfig, TrainData, paired_runs
@@ -150,7 +149,7 @@ def run_fig3(tier: str = "quick", *, config: Fig3Config | None = None, **overrid
     """Run Fig. 3 at a tier (or a given config, with field ``overrides``); returns data and figure.
 
     ``data`` holds the config, the compression summary, per training configuration the
-    :func:`~unicomp.experiments.fig4_dlth.paired_summary` of the three runs (original, compressed, naive),
+    :func:`~unicomp.experiments._common.paired_summary` of the three runs (original, compressed, naive),
     the final test MSEs with the ratios compressed/original and naive/original, and the reported values.
 
     Examples

@@ -15,17 +15,17 @@ AdamW 4.0e-4 / 4.6e-4 / 2.6e-3; Rprop 3.6e-3 / 4.0e-3 / 1.1e-2.
 :func:`run_fig4` runs a tier (``"quick"``: minutes on 2 CPU cores; ``"full"``: the paper's scale, a GPU job)
 and returns plain data plus a figure.  Caveat: the high-frequency target is not learned in the quick
 tier's few hundred steps (every run stays near the target's variance, about 0.013), so the quick tier
-checks the machinery and the function-space gaps, not the reported test MSEs.  The helpers
-:func:`paired_summary` and :func:`run_optimizers` are shared with :mod:`unicomp.experiments.fig7_attention`
-and :mod:`unicomp.experiments.dlth_smooth`.
+checks the machinery and the function-space gaps, not the reported test MSEs.  The paired runs are
+summarised by :func:`~unicomp.experiments._common.run_optimizers`, shared with the other network
+experiments.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,24 +33,18 @@ from numpy.typing import NDArray
 from scipy.special import jv
 from torch import nn
 
-from unicomp.experiments._common import resolve_tier
+from unicomp.experiments._common import (
+    ExperimentResult,
+    RunSettings,
+    eval_epochs,
+    plot_runs,
+    resolve_tier,
+    run_optimizers,
+)
 from unicomp.numerics.networks import compress_mlp, count_parameters, random_subnetwork
-from unicomp.numerics.training import PairedRuns, TrainConfig, TrainData, paired_runs
+from unicomp.numerics.training import TrainData
 
-__all__ = [
-    "REPORTED_FIG4",
-    "TIERS",
-    "ExperimentResult",
-    "Fig4Config",
-    "RunSettings",
-    "cylindrical_harmonic",
-    "eval_epochs",
-    "harmonic_data",
-    "paired_summary",
-    "plot_runs",
-    "run_fig4",
-    "run_optimizers",
-]
+__all__ = ["REPORTED_FIG4", "TIERS", "Fig4Config", "cylindrical_harmonic", "harmonic_data", "run_fig4"]
 
 #: Reported final test MSE (original, compressed, naive) per optimizer (paper, Fig. 4).
 REPORTED_FIG4: dict[str, tuple[float, float, float]] = {
@@ -59,18 +53,6 @@ REPORTED_FIG4: dict[str, tuple[float, float, float]] = {
     "adamw": (4.0e-4, 4.6e-4, 2.6e-3),
     "rprop": (3.6e-3, 4.0e-3, 1.1e-2),
 }
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunSettings:
-    """Settings shared by the network experiments: evaluation, seed, compression method, precision, device."""
-
-    eval_every: int = 1
-    n_probe: int = 1000
-    seed: int = 0
-    method: str = "partition"
-    dtype: Literal["float32", "float64"] = "float32"
-    device: str = "auto"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,14 +85,6 @@ TIERS: dict[str, Fig4Config] = {
 }
 
 
-@dataclass
-class ExperimentResult:
-    """Plain data (numpy arrays, floats, strings, nested dicts) and the matplotlib figure."""
-
-    data: dict[str, Any]
-    figure: Any
-
-
 def cylindrical_harmonic(x: NDArray[np.float64]) -> NDArray[np.float64]:
     r"""The target :math:`J_6(20 r)\cos(6\theta)` at points ``x`` of shape (n, 2); returns shape (n,).
 
@@ -133,72 +107,6 @@ def harmonic_data(n: int, *, noise: float, seed: int) -> TrainData:
     return TrainData(torch.as_tensor(x), torch.as_tensor(y[:, None]))
 
 
-def paired_summary(runs: PairedRuns, reference: str = "original") -> dict[str, Any]:
-    """Plain data of paired runs: losses per run, final test loss, relative function gap to ``reference``."""
-    names = runs.names()
-    first = runs[names[0]]
-    has_probe = first.outputs.ndim >= 2
-    return {
-        "epochs": first.epochs,
-        "test_loss": {n: runs[n].test_loss for n in names},
-        "train_loss": {n: runs[n].train_loss for n in names},
-        "final_test_loss": {n: float(runs[n].test_loss[-1]) for n in names},
-        "relative_gap": {n: runs.gap(reference, n, relative=True) for n in names if n != reference}
-        if has_probe
-        else {},
-        "seconds": {n: runs[n].seconds for n in names},
-    }
-
-
-def run_optimizers(
-    models: Mapping[str, nn.Module],
-    data: TrainData,
-    test: TrainData,
-    probe: torch.Tensor,
-    optimizers: Mapping[str, float],
-    **config: Any,
-) -> dict[str, dict[str, Any]]:
-    """:func:`paired_runs` of ``models`` for each ``optimizer -> lr``; returns :func:`paired_summary` each."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, lr in optimizers.items():
-        cfg = TrainConfig(optimizer=name, lr=lr, **config)
-        out[name] = paired_summary(paired_runs(models, data, cfg, test=test, probe=probe))
-    return out
-
-
-def plot_runs(
-    results: Mapping[str, Mapping[str, Any]],
-    *,
-    title: Callable[[str], str] = str,
-    axes: Any = None,
-) -> Any:
-    """One panel per key of ``results`` (optimizer), test loss of every run against epochs; returns figure."""
-    import matplotlib.pyplot as plt
-
-    keys = list(results)
-    if axes is None:
-        fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
-        axes = axes[0]
-    else:
-        fig = axes[0].figure
-    for ax, key in zip(axes, keys, strict=True):
-        summary = results[key]
-        for run, losses in summary["test_loss"].items():
-            ax.plot(summary["epochs"], losses, label=run)
-        ax.set_yscale("log")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("test MSE")
-        ax.set_title(title(key))
-        ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def eval_epochs(epochs: int, every: int) -> list[int]:
-    """Epochs ``0, every, 2 every, ...`` and the last one."""
-    return sorted({*range(0, epochs + 1, max(1, every)), epochs})
-
-
 def _base_network(width: int, seed: int) -> nn.Sequential:
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 1))
@@ -208,7 +116,7 @@ def run_fig4(tier: str = "quick", *, config: Fig4Config | None = None, **overrid
     """Run Fig. 4 at a tier (or a given config, with field ``overrides``); returns data and figure.
 
     ``data`` holds the config, the compression summary, parameter counts, per optimizer the
-    :func:`paired_summary` of the three runs, and the reported values.
+    :func:`~unicomp.experiments._common.paired_summary` of the three runs, and the reported values.
     """
     config = resolve_tier(TIERS, tier, config, overrides)
     start = time.perf_counter()

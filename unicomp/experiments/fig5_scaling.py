@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from unicomp.errors import ConvergenceError, InputError
-from unicomp.experiments._common import resolve_tier, torch_threads
+from unicomp.experiments._common import ExperimentResult, resolve_tier, torch_threads
 from unicomp.experiments.fig3_dataset import (
     as_train_data,
     make_teacher,
@@ -40,10 +40,11 @@ from unicomp.experiments.fig3_dataset import (
     teacher_data,
     weighted_train_data,
 )
-from unicomp.experiments.fig4_dlth import ExperimentResult, harmonic_data
+from unicomp.experiments.fig4_dlth import harmonic_data
+from unicomp.numerics.bootstrap import ScalingFit
 from unicomp.numerics.compress import Method
 from unicomp.numerics.datasets import compress_dataset
-from unicomp.numerics.fitting import ScalingFit, fit_loglog_slope, fit_power_law
+from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law
 from unicomp.numerics.networks import compress_mlp
 from unicomp.numerics.training import TrainConfig, paired_runs
 

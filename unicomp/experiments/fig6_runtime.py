@@ -21,9 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from unicomp.experiments._common import resolve_tier
+from unicomp.experiments._common import ExperimentResult, resolve_tier
 from unicomp.experiments.fig2_error_scaling import uniform_cloud
-from unicomp.experiments.fig4_dlth import ExperimentResult
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 

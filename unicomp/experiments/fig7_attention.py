@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from unicomp.experiments._common import resolve_tier
-from unicomp.experiments.fig4_dlth import (
+from unicomp.experiments._common import (
     ExperimentResult,
     RunSettings,
     eval_epochs,
     plot_runs,
+    resolve_tier,
     run_optimizers,
 )
 from unicomp.numerics.attention import CausalAttention, compress_heads, random_heads

@@ -25,9 +25,8 @@ from typing import Any
 import numpy as np
 
 from unicomp.errors import PrecisionError
-from unicomp.experiments._common import resolve_tier
+from unicomp.experiments._common import ExperimentResult, resolve_tier
 from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, uniform_cloud
-from unicomp.experiments.fig4_dlth import ExperimentResult
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function

@@ -5,12 +5,14 @@ The torch modules (:mod:`~unicomp.numerics.networks`, :mod:`~unicomp.numerics.at
 are imported explicitly, so that torch stays an optional dependency.
 """
 
-from unicomp.numerics.basis import ChebyshevBasis, monomial_features, multi_indices, num_moments
+from unicomp.multiindex import multi_indices, num_moments
+from unicomp.numerics.basis import ChebyshevBasis, monomial_features
+from unicomp.numerics.bootstrap import ScalingFit
 from unicomp.numerics.caratheodory import moment_residual, recombine
 from unicomp.numerics.compress import compress
 from unicomp.numerics.datasets import WeightedDataset, compress_dataset, weighted_mean, weighted_sampler
 from unicomp.numerics.distributed import compress_sharded
-from unicomp.numerics.fitting import ScalingFit, fit_loglog_slope, fit_power_law, fit_stretched_exponential
+from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law, fit_stretched_exponential
 from unicomp.numerics.reduce import reduce
 from unicomp.numerics.result import Compression, atomic_savez
 

@@ -41,9 +41,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from unicomp.errors import InputError
-from unicomp.numerics.networks import _as_index_weights, compress_objects, random_subset, scale_grad
+from unicomp.numerics.networks import compress_objects, random_subset, scale_grad
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_positive_int
+from unicomp.validation import as_index_weights, as_positive_int
 
 __all__ = ["CausalAttention", "apply_head_compression", "compress_heads", "random_heads"]
 
@@ -113,7 +113,7 @@ class CausalAttention(nn.Module):
         self.key = nn.Parameter(torch.empty(heads, h, e, **kw).uniform_(-bound_in, bound_in))
         self.value = nn.Parameter(torch.empty(heads, h, e, **kw).uniform_(-bound_in, bound_in))
         self.out = nn.Parameter(torch.empty(heads, o, h, **kw).uniform_(-bound_out, bound_out))
-        _, c = _as_index_weights(np.arange(heads), weights, heads)
+        _, c = as_index_weights(np.arange(heads), weights, heads)
         self.register_buffer("weights", torch.as_tensor(c).to(device=self.out.device, dtype=self.out.dtype))
 
     @property
@@ -160,7 +160,7 @@ class CausalAttention(nn.Module):
         compression: Compression | None = None,
     ) -> CausalAttention:
         """A new layer with heads ``indices`` (copied) and head weights ``weights`` (default 1)."""
-        idx, c = _as_index_weights(indices, weights, self.num_heads)
+        idx, c = as_index_weights(indices, weights, self.num_heads)
         e, h, o = self.dims
         scale = self.scale_gradients if scale_gradients is None else scale_gradients
         new = CausalAttention(

@@ -1,4 +1,4 @@
-r"""Multi-indices and numerically stable polynomial bases for moment matching.
+r"""Numerically stable polynomial bases for moment matching.
 
 A weighted point set :math:`\{(c_i, w_i)\}_{i=1}^N \subset \mathbb{R}^m` has moments of total degree
 at most :math:`k`, one for every monomial :math:`w^e = \prod_a w_a^{e_a}` with :math:`|e| \le k`.  There
@@ -6,7 +6,9 @@ are
 
 .. math:: N_{m,k} = \binom{m + k}{k}
 
-of them (the zeroth, the total mass, included) -- :func:`num_moments`.
+of them (the zeroth, the total mass, included) -- :func:`~unicomp.multiindex.num_moments`, which with
+:func:`~unicomp.multiindex.multi_indices` lives in the layer-neutral :mod:`unicomp.multiindex` and is
+still importable from here.
 
 Matching these moments is the same as matching :math:`\sum_i c_i P(w_i)` for every polynomial :math:`P` in
 the space :math:`\Pi_k` of polynomials of total degree at most :math:`k`, so any basis of :math:`\Pi_k`
@@ -25,96 +27,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from math import comb
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from unicomp.errors import InputError
-from unicomp.validation import as_degree
+from unicomp.multiindex import multi_indices, num_moments
 
-__all__ = [
-    "ChebyshevBasis",
-    "monomial_features",
-    "multi_indices",
-    "num_moments",
-]
-
-
-def num_moments(m: int, k: int) -> int:
-    r"""Number of monomials of total degree at most ``k`` in ``m`` variables.
-
-    Parameters
-    ----------
-    m : int
-        Dimension of the objects, :math:`m \ge 1`.
-    k : int
-        Degree, :math:`k \ge 0`.
-
-    Returns
-    -------
-    int
-        :math:`N_{m,k} = \binom{m+k}{k}`, the zeroth moment included.
-
-    Examples
-    --------
-    >>> num_moments(2, 10)
-    66
-    >>> num_moments(4, 5)
-    126
-    """
-    m = as_degree(m, "m")
-    k = as_degree(k, "k")
-    if m < 1:
-        raise InputError(f"m must be at least 1, got {m}")
-    return comb(m + k, k)
-
-
-@lru_cache(maxsize=256)
-def _multi_indices_cached(m: int, k: int) -> NDArray[np.int64]:
-    rows: list[tuple[int, ...]] = []
-
-    def compositions(total: int, parts: int) -> list[tuple[int, ...]]:
-        if parts == 1:
-            return [(total,)]
-        out: list[tuple[int, ...]] = []
-        for first in range(total, -1, -1):
-            out.extend((first, *rest) for rest in compositions(total - first, parts - 1))
-        return out
-
-    for total in range(k + 1):
-        rows.extend(compositions(total, m))
-    arr = np.array(rows, dtype=np.int64).reshape(len(rows), m)
-    arr.setflags(write=False)
-    return arr
-
-
-def multi_indices(m: int, k: int) -> NDArray[np.int64]:
-    """All exponent vectors of total degree at most ``k`` in ``m`` variables, in graded order.
-
-    Rows are sorted by total degree, and within one degree in descending lexicographic order, so the
-    first row is the zero vector (the mass) and rows ``1..m`` are the unit vectors (the means).
-
-    Parameters
-    ----------
-    m : int
-        Number of variables, at least 1.
-    k : int
-        Largest total degree, at least 0.
-
-    Returns
-    -------
-    ndarray of int64, shape (num_moments(m, k), m)
-        Read-only array of exponents.
-
-    Examples
-    --------
-    >>> multi_indices(2, 2).tolist()
-    [[0, 0], [1, 0], [0, 1], [2, 0], [1, 1], [0, 2]]
-    """
-    num_moments(m, k)  # validates
-    return _multi_indices_cached(int(m), int(k))
+__all__ = ["ChebyshevBasis", "monomial_features"]
 
 
 def monomial_features(points: ArrayLike, degree: int) -> NDArray[Any]:

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.spatial
 from numpy.typing import NDArray
 
-from unicomp.errors import InputError
+from unicomp.validation import as_int
 
 __all__ = ["NearestClusterSearch", "cell_diameters", "disjoint_by_score", "kd_partition", "set_diameters"]
 
@@ -70,8 +70,7 @@ def kd_partition(points: NDArray[np.float64], n_cells: int) -> tuple[NDArray[np.
     [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
     """
     d = points.shape[0]
-    if not 1 <= n_cells <= d:
-        raise InputError(f"n_cells must be between 1 and the number of points {d}, got {n_cells}")
+    n_cells = as_int(n_cells, "n_cells", minimum=1, maximum=d)
     order = np.arange(d, dtype=np.int64)
     leaves: list[int] = []
     stack = [(0, d, int(n_cells))]
@@ -225,8 +224,7 @@ class NearestClusterSearch:
         size: int,
         exact_limit: int = EXACT_SUBSETS_LIMIT,
     ) -> None:
-        if not 1 <= size <= active.shape[0]:
-            raise InputError(f"size must be between 1 and the number of active points, got {size}")
+        size = as_int(size, "size", minimum=1, maximum=active.shape[0])
         self.points = points
         self.size = int(size)
         self.mask = np.zeros(points.shape[0], dtype=bool)

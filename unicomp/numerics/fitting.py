@@ -9,18 +9,18 @@ linear space would only see the first points):
 * :func:`fit_loglog_slope`: :math:`E = C d^{-\alpha}`, the least-squares slope of :math:`\log E` against
   :math:`\log d` (the error-scaling experiments).
 
-Each takes the measurements as one curve, shape (n,), or one curve per seed, shape (seeds, n).  The point
-estimate is fitted to the average curve; the confidence interval is a percentile bootstrap over seeds
-(resample whole seed rows with replacement, average, refit), or over the points of the curve when only one
-is given.  The non-linear fits run scipy's trust-region least squares from several starts and keep the
-best.
+Each takes the measurements as one curve, shape (n,), or one curve per seed, shape (seeds, n), and returns
+a :class:`~unicomp.numerics.bootstrap.ScalingFit`.  The point estimate is fitted to the average curve; the
+confidence interval is a percentile bootstrap (:func:`~unicomp.numerics.bootstrap.percentile_bootstrap`)
+over seeds (resample whole seed rows with replacement, average, refit), or over the points of the curve
+when only one is given.  The non-linear fits run scipy's trust-region least squares from several starts
+and keep the best.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -28,56 +28,11 @@ import scipy.optimize
 from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import ConvergenceError, InputError
-from unicomp.validation import as_positive_int
+from unicomp.numerics.bootstrap import ScalingFit, percentile_bootstrap
 
-__all__ = ["ScalingFit", "fit_loglog_slope", "fit_power_law", "fit_stretched_exponential"]
+__all__ = ["fit_loglog_slope", "fit_power_law", "fit_stretched_exponential"]
 
 Average = Literal["mean", "geometric"]
-
-#: Fraction of bootstrap refits allowed to fail before the interval is declared unreliable.
-_MAX_FAILED = 0.1
-
-
-@dataclass(frozen=True)
-class ScalingFit:
-    r"""A fitted scaling law with bootstrap confidence intervals.
-
-    Attributes
-    ----------
-    model : str
-        ``"power_law"``, ``"stretched_exponential"`` or ``"loglog_slope"``.
-    params : dict of str to float
-        Point estimates (e.g. ``L0``, ``a``, ``alpha``).
-    ci : dict of str to (float, float)
-        Percentile bootstrap intervals at ``level``.
-    level : float
-        Confidence level of ``ci``.
-    rms_log_residual : float
-        Root-mean-square residual of the point fit in log space (natural log).
-    resampled : str
-        ``"seeds"`` or ``"points"``: what the bootstrap resampled.
-    boot : ndarray, shape (n_boot, len(params))
-        The successful bootstrap estimates, columns in the order of ``params``.
-    """
-
-    model: str
-    params: dict[str, float]
-    ci: dict[str, tuple[float, float]]
-    level: float
-    rms_log_residual: float
-    resampled: str
-    boot: NDArray[np.float64] = field(repr=False)
-
-    def contains(self, **true_values: float) -> bool:
-        """Whether every given parameter lies in its interval, e.g. ``fit.contains(alpha=0.7)``."""
-        return all(self.ci[name][0] <= value <= self.ci[name][1] for name, value in true_values.items())
-
-    def summary(self) -> str:
-        """One line: each parameter with its interval."""
-        pct = round(100 * self.level)
-        parts = [f"{k} = {v:.4g} [{self.ci[k][0]:.4g}, {self.ci[k][1]:.4g}]" for k, v in self.params.items()]
-        return f"{self.model}: " + ", ".join(parts) + f" ({pct}% CI over {self.resampled})"
-
 
 # A fitter maps (x, averaged y, warm start or None) to a _Fit; it raises ConvergenceError.
 # Refits in the bootstrap start from the point fit's internal parameters (``warm``) only.
@@ -125,35 +80,31 @@ def _bootstrap(
     level: float,
     seed: int,
 ) -> ScalingFit:
-    """Point fit on the average curve, then a percentile bootstrap over seeds (or over points)."""
-    n_boot = as_positive_int(n_boot, "n_boot")
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1), got {level!r}")
+    """Point fit on the average curve, then :func:`percentile_bootstrap` over seeds (or over points)."""
     params, warm, rms = fitter(xs, _average(ys, average), None)
-    rng = np.random.default_rng(seed)
     by_seed = ys.shape[0] > 1
-    estimates = []
-    for _ in range(n_boot):
+    failed = np.full(len(names), np.nan)
+
+    def refit(rows: NDArray[np.int64]) -> NDArray[np.float64]:
         if by_seed:
-            rows = rng.integers(0, ys.shape[0], ys.shape[0])
             bx, by = xs, _average(ys[rows], average)
         else:
-            cols = np.sort(rng.integers(0, xs.shape[0], xs.shape[0]))
+            cols = np.sort(rows)
             if np.unique(cols).shape[0] < len(names) + 1:
-                continue  # too few distinct points to determine the parameters; redraw counts as failed
+                return failed  # too few distinct points to determine the parameters
             bx, by = xs[cols], ys[0, cols]
         try:
-            estimates.append(fitter(bx, by, warm)[0])
+            return fitter(bx, by, warm)[0]
         except ConvergenceError:
-            continue
-    if len(estimates) < (1 - _MAX_FAILED) * n_boot:
-        raise ConvergenceError(
-            f"{model}: only {len(estimates)} of {n_boot} bootstrap refits succeeded; "
-            "measure more points or seeds"
-        )
-    boot = np.array(estimates)
-    tail = 100 * (1 - level) / 2
-    lo, hi = np.percentile(boot, [tail, 100 - tail], axis=0)
+            return failed
+
+    def statistic(units: NDArray[np.int64], axis: int) -> NDArray[np.float64]:
+        return np.stack([refit(row) for row in units.reshape(-1, units.shape[axis])], axis=-1)
+
+    boot, lo, hi = percentile_bootstrap(
+        (np.arange(ys.shape[0] if by_seed else xs.shape[0]),), statistic,
+        n_boot=n_boot, level=level, seed=seed, what=model,
+    )
     return ScalingFit(
         model=model,
         params={n: float(v) for n, v in zip(names, params, strict=True)},
@@ -161,7 +112,8 @@ def _bootstrap(
         level=float(level),
         rms_log_residual=rms,
         resampled="seeds" if by_seed else "points",
-        boot=boot,
+        n_boot=int(n_boot),
+        boot=boot.T,
     )
 
 

@@ -23,7 +23,6 @@ the supremum, as any sampling is).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,12 +31,11 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from unicomp.errors import InputError
-from unicomp.numerics.datasets import WeightedDataset, concat_objects
+from unicomp.numerics.datasets import WeightedDataset, concat_objects, weighted_mean
+from unicomp.numerics.training import LossFn, squared_error
 from unicomp.validation import as_positive_int
 
-__all__ = ["LandscapeGap", "landscape_gap", "squared_error"]
-
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+__all__ = ["LandscapeGap", "landscape_gap"]
 
 
 @dataclass(frozen=True)
@@ -72,17 +70,11 @@ class LandscapeGap:
         return float(np.max(self.grad_gap))
 
 
-def squared_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Per-sample squared error averaged over the output coordinates, shape (B,)."""
-    diff = (pred - target.reshape(pred.shape)) ** 2
-    return diff.reshape(diff.shape[0], -1).mean(dim=1)
-
-
 def _loss_and_grad(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None, loss: LossFn
 ) -> tuple[float, torch.Tensor]:
     per_sample = loss(model(x), y)
-    value = per_sample.mean() if w is None else (w * per_sample).sum() / w.sum()
+    value = per_sample.mean() if w is None else weighted_mean(per_sample, w)
     grads = torch.autograd.grad(value, [p for p in model.parameters() if p.requires_grad])
     return float(value.detach()), torch.cat([g.reshape(-1) for g in grads])
 
@@ -118,7 +110,7 @@ def landscape_gap(
     seed : int
         Seed of the parameter draws.
     loss : callable, optional
-        ``loss(pred, target) -> (B,)`` per-sample losses; default :func:`squared_error`.
+        ``loss(pred, target) -> (B,)`` per-sample losses; default :func:`~unicomp.numerics.training.squared_error`.
 
     Returns
     -------

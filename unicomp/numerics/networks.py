@@ -55,7 +55,7 @@ from torch.nn import functional as F
 
 from unicomp.errors import InputError
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_positive_int
+from unicomp.validation import as_index_weights, as_positive_int
 
 __all__ = [
     "SUPPORTED_ACTIVATIONS",
@@ -156,20 +156,6 @@ def compress_objects(
     return result
 
 
-def _as_index_weights(
-    indices: ArrayLike, weights: ArrayLike | None, n: int
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    idx = np.asarray(indices)
-    if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
-        raise InputError(f"indices must be a non-empty 1-D integer array, got {idx!r}")
-    if np.any(idx < 0) or np.any(idx >= n):
-        raise InputError(f"indices must be integers in [0, {n}), got {idx.tolist()}")
-    w = np.ones(idx.size) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.shape != idx.shape or not np.all(np.isfinite(w)) or np.any(w <= 0):
-        raise InputError(f"weights must be {idx.size} finite positive numbers, got {w!r}")
-    return idx.astype(np.int64), w
-
-
 class WeightedMLP(nn.Module):
     r"""Two-layer network with weighted neurons, :math:`f(x) = \sum_j c_j v_j \sigma(w_j x + b_j) + b_0`.
 
@@ -239,7 +225,7 @@ class WeightedMLP(nn.Module):
         """
         hidden, act, output, _ = _split_mlp(model)
         d = hidden.out_features
-        idx, w = _as_index_weights(np.arange(d) if indices is None else indices, weights, d)
+        idx, w = as_index_weights(np.arange(d) if indices is None else indices, weights, d)
         rows = torch.as_tensor(idx, device=hidden.weight.device)
         new_hidden = nn.Linear(
             hidden.in_features, idx.size, bias=hidden.bias is not None,

@@ -77,7 +77,9 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from unicomp.errors import InputError
+from unicomp.numerics.datasets import weighted_mean
 from unicomp.numerics.torch_backend import resolve_device
+from unicomp.validation import as_int
 
 __all__ = [
     "OPTIMIZERS",
@@ -90,6 +92,7 @@ __all__ = [
     "paired_runs",
     "plot_trajectories",
     "resolve_device",
+    "squared_error",
     "train",
 ]
 
@@ -218,24 +221,18 @@ class TrainConfig:
             raise InputError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
         if not (isinstance(self.lr, int | float) and self.lr > 0 and math.isfinite(self.lr)):
             raise InputError(f"lr must be a positive finite number, got {self.lr!r}")
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 0:
-            raise InputError(f"epochs must be a non-negative integer, got {self.epochs!r}")
-        if isinstance(self.eval_batch_size, bool) or not isinstance(self.eval_batch_size, int) or (
-            self.eval_batch_size < 1
-        ):
-            raise InputError(f"eval_batch_size must be a positive integer, got {self.eval_batch_size!r}")
+        as_int(self.epochs, "epochs", minimum=0)
+        as_int(self.eval_batch_size, "eval_batch_size", minimum=1)
         for name in ("batch_size", "samples_per_epoch"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise InputError(f"{name} must be a positive integer or None, got {value!r}")
+            if value is not None:
+                as_int(value, name, minimum=1)
         if self.weighting not in ("loss", "sampler"):
             raise InputError(f"weighting must be 'loss' or 'sampler', got {self.weighting!r}")
         if self.dtype not in _DTYPES:
             raise InputError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
-        if self.eval_epochs is not None and any(
-            not isinstance(e, int | np.integer) or not 0 <= e <= self.epochs for e in self.eval_epochs
-        ):
-            raise InputError(f"eval_epochs must be integers in [0, {self.epochs}], got {self.eval_epochs!r}")
+        for e in self.eval_epochs or ():
+            as_int(e, "eval_epochs entry", minimum=0, maximum=self.epochs)
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -284,15 +281,10 @@ def batch_schedule(
     return [order[i : i + size] for i in range(0, order.shape[0], size)]
 
 
-def _mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def squared_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-sample squared error averaged over the output coordinates, shape (B,) (the default loss)."""
     diff = (pred - target.reshape(pred.shape)) ** 2
     return diff.reshape(diff.shape[0], -1).mean(dim=1)
-
-
-def _weighted_mean(losses: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
-    if weights is None:
-        return losses.mean()
-    return (weights * losses).sum() / weights.sum()
 
 
 @dataclass(frozen=True)
@@ -422,7 +414,7 @@ def train(
     data_d = data.to(device, dtype)
     test_d = None if test is None else test.to(device, dtype)
     probe_d = None if probe is None else _as_tensor(probe, "probe").to(device=device, dtype=dtype)
-    loss_fn = config.loss if config.loss is not None else _mse
+    loss_fn = config.loss if config.loss is not None else squared_error
     evaluator = _Evaluator(data_d, test_d, probe_d, callbacks or {}, loss_fn, config.eval_batch_size)
     weights_np = None if data.weights is None else data.weights.cpu().numpy().astype(np.float64)
     use_loss_weights = config.weighting == "loss" and data_d.weights is not None
@@ -444,7 +436,7 @@ def train(
             idx = torch.as_tensor(batch, device=device)
             losses = loss_fn(model(data_d.inputs[idx]), data_d.targets[idx])
             w = data_d.weights[idx] if use_loss_weights and data_d.weights is not None else None
-            loss = _weighted_mean(losses, w)
+            loss = losses.mean() if w is None else weighted_mean(losses, w)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

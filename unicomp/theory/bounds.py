@@ -50,7 +50,7 @@ import numpy as np
 import sympy as sp
 
 from unicomp.errors import InputError
-from unicomp.numerics.basis import num_moments
+from unicomp.multiindex import num_moments
 from unicomp.theory import _symbols as S
 from unicomp.theory._results import Arguments, BoundResult, Statement
 from unicomp.theory.scaling import (
@@ -59,7 +59,7 @@ from unicomp.theory.scaling import (
     compressed_scaling_law,
     stretched_exponential,
 )
-from unicomp.theory.taylor import REMAINDER_FORMULA, _check_remainder_args
+from unicomp.theory.taylor import REMAINDER_FORMULA, check_remainder_args
 
 __all__ = [
     "BALL_FORMULA",
@@ -240,7 +240,7 @@ def ball_error(
     8.115e-06
     """
     args = Arguments("ball_error", d=d, r=diameter, k=k, m=m, rho=rho, bound=bound, lipschitz=lipschitz)
-    _check_remainder_args(args)
+    check_remainder_args(args)
     args.require(args.float["d"] >= 0, "d >= 0 (the cluster weight)")
     args.require(args.float["lipschitz"] >= 0, "lipschitz >= 0")
     return _BALL_ERROR.result("ball_error", BALL_FORMULA, args, certified)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from unicomp.errors import InputError
+from unicomp.validation import as_positive_int
 
 __all__ = ["Derivation", "adam_invariance", "gradient_scaling"]
 
@@ -58,12 +59,6 @@ class Derivation:
         return all(ok for _, ok in self.checks)
 
 
-def _positive_int(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"{name} must be a positive integer, got {value!r}")
-    return value
-
-
 def gradient_scaling(n_neurons: int = 3, batch: int = 2) -> Derivation:
     r"""Dividing neuron :math:`j`'s gradient by :math:`c_j` reproduces the original per-neuron update.
 
@@ -87,10 +82,10 @@ def gradient_scaling(n_neurons: int = 3, batch: int = 2) -> Derivation:
     >>> gradient_scaling(2, 1).verified
     True
     """
-    n = _positive_int(n_neurons, "n_neurons")
+    n = as_positive_int(n_neurons, "n_neurons")
     if n < 2:
         raise InputError(f"n_neurons must be at least 2, got {n}")
-    nb = _positive_int(batch, "batch")
+    nb = as_positive_int(batch, "batch")
     xs, ys = sp.symbols(f"x0:{nb}"), sp.symbols(f"y0:{nb}")
     params = [sp.symbols(f"v{i} w{i} b{i}") for i in range(n)]
     c = sp.symbols(f"c0:{n}", positive=True)
@@ -160,7 +155,7 @@ def adam_invariance(steps: int = 3) -> Derivation:
     >>> adam_invariance(2).verified
     True
     """
-    n_steps = _positive_int(steps, "steps")
+    n_steps = as_positive_int(steps, "steps")
     grads = sp.symbols(f"g1:{n_steps + 1}", real=True)
     c, eps, lr = sp.symbols("c epsilon eta", positive=True)
     beta1, beta2 = sp.symbols("beta1 beta2", positive=True)

@@ -31,6 +31,7 @@ from unicomp.errors import InputError
 from unicomp.theory import _symbols as S
 from unicomp.theory.bounds import POLYLOG_DEGREE, RATE_ERROR_FORMULA, RATE_SIZE_FORMULA
 from unicomp.theory.scaling import BOOST_CONDITION
+from unicomp.validation import as_positive_int
 
 __all__ = [
     "Erratum",
@@ -190,8 +191,9 @@ def thm7_degree_argmin(n: float, m: int, rho: float) -> int:
     >>> thm7_degree_argmin(1e6, 2, 4.0)  # corrected form: 2081.0, printed: 1040.5
     2080
     """
-    if not (n >= 1 and rho > 0) or isinstance(m, bool) or not isinstance(m, int) or m < 1:
-        raise InputError(f"thm7_degree_argmin: requires n >= 1, integer m >= 1, rho > 0; got {n}, {m}, {rho}")
+    m = as_positive_int(m, "m")
+    if not (n >= 1 and rho > 0):
+        raise InputError(f"thm7_degree_argmin: requires n >= 1 and rho > 0; got n={n}, rho={rho}")
     log_fact = math.lgamma(m + 1)
     guess = max(rho, rho ** (1 / m)) * math.exp(log_fact / m) * n ** (1 / m) / math.e
     k_max = int(4 * guess) + 20

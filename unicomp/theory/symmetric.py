@@ -39,7 +39,8 @@ import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
 from unicomp.errors import InputError
-from unicomp.numerics.basis import multi_indices
+from unicomp.multiindex import multi_indices
+from unicomp.validation import as_positive_int
 
 __all__ = [
     "elementary_in_power_sums",
@@ -58,12 +59,6 @@ __all__ = [
 
 _Q = sp.Function("q")
 _P = sp.Function("p")
-
-
-def _order(k: int, name: str = "k") -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InputError(f"{name} must be a positive integer, got {k!r}")
-    return k
 
 
 def elementary_symbol(j: int) -> sp.Symbol:
@@ -108,9 +103,9 @@ def power_sum_in_elementary(k: int, nvars: int | None = None) -> sp.Expr:
     >>> power_sum_in_elementary(3)
     e_1**3 - 3*e_1*e_2 + 3*e_3
     """
-    _order(k)
+    k = as_positive_int(k, "k")
     if nvars is not None:
-        _order(nvars, "nvars")
+        nvars = as_positive_int(nvars, "nvars")
     return _p_in_e(k, nvars)
 
 
@@ -144,7 +139,7 @@ def elementary_in_power_sums(k: int) -> sp.Expr:
     >>> elementary_in_power_sums(2)
     p_1**2/2 - p_2/2
     """
-    return _e_in_p(_order(k))
+    return _e_in_p(as_positive_int(k, "k"))
 
 
 @lru_cache(maxsize=1024)
@@ -294,7 +289,7 @@ def tensor_moment(objects: Sequence[Sequence[sp.Symbol]], k: int) -> sp.Array:
     x1*y1/2 + x2*y2/2
     """
     objs, m = _check_objects(objects)
-    _order(k)
+    k = as_positive_int(k, "k")
     d = len(objs)
     tensor = sp.MutableDenseNDimArray.zeros(*([m] * k))
     for idx in sp.utilities.iterables.variations(range(m), k, repetition=True):
@@ -361,7 +356,7 @@ def reduce_power_sum(e: Sequence[int], d: int) -> sp.Expr:
     e = tuple(int(x) for x in e)
     if not e or any(x < 0 for x in e) or sum(e) == 0:
         raise InputError(f"e must be a non-zero vector of non-negative integers, got {e}")
-    _order(d, "d")
+    d = as_positive_int(d, "d")
     k = sum(e)
     if k <= d:
         return power_sum(e)
@@ -383,9 +378,9 @@ def reduce_tensor_moment(k: int, d: int, m: int) -> dict[tuple[int, ...], sp.Exp
     >>> reduce_tensor_moment(3, 2, 1)[(3,)]
     -2*p(1)**3 + 3*p(1)*p(2)
     """
-    _order(k)
-    _order(d, "d")
-    _order(m, "m")
+    k = as_positive_int(k, "k")
+    d = as_positive_int(d, "d")
+    m = as_positive_int(m, "m")
     ds = sp.Integer(d)
     out = {}
     for e in multi_indices(m, k).tolist():

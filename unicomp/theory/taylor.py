@@ -33,9 +33,10 @@ from typing import Any
 import sympy as sp
 
 from unicomp.errors import InputError
-from unicomp.numerics.basis import multi_indices
+from unicomp.multiindex import multi_indices
 from unicomp.theory import _symbols as S
 from unicomp.theory._results import Arguments, BoundResult, Statement
+from unicomp.validation import as_positive_int
 
 __all__ = [
     "REMAINDER_FORMULA",
@@ -98,7 +99,7 @@ def taylor_remainder(radius: Any, k: Any, m: Any, rho: Any, bound: Any, *, certi
     0.000222222222
     """
     args = Arguments("taylor_remainder", r=radius, k=k, m=m, rho=rho, bound=bound)
-    _check_remainder_args(args)
+    check_remainder_args(args)
     return _TAYLOR_REMAINDER.result("taylor_remainder", REMAINDER_FORMULA, args, certified)
 
 
@@ -109,8 +110,15 @@ _REMAINDER_ASSUMPTIONS = (
 )
 
 
-def _check_remainder_args(args: Arguments) -> None:
-    """Domain of :data:`REMAINDER_FORMULA` (shared with the Thm 3 ball bound)."""
+def check_remainder_args(args: Arguments) -> None:
+    r"""Check the domain of :data:`REMAINDER_FORMULA`; shared with the Thm 3 ball bound.
+
+    Raises
+    ------
+    InputError
+        Unless ``k``, ``m`` are integers with :math:`k \ge 0`, :math:`m \ge 1`, and :math:`\rho > 0`,
+        :math:`M \ge 0`, :math:`r \ge 0`, :math:`\sqrt{m}\, r < \rho`.
+    """
     args.integer("k", "m")
     f = args.float
     args.require(f["k"] >= 0, "k >= 0")
@@ -235,8 +243,7 @@ def deep_set_expansion(
     m = len(variables)
     if m == 0 or len(center) != m:
         raise InputError(f"center must have one entry per variable ({m}), got {len(center)}")
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise InputError(f"order must be a positive integer, got {order!r}")
+    order = as_positive_int(order, "order")
     d_expr = sp.Symbol("d", positive=True) if d is None else sp.sympify(d)
     t = sp.Symbol("t")
     at_centre = dict(zip(variables, (sp.sympify(c) for c in center), strict=True))

@@ -33,14 +33,14 @@ and symmetrically for "slope :math:`\le b`".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.stats import binom
 
 from unicomp.errors import InputError
+from unicomp.numerics.bootstrap import LineFit, fit_line, fit_loglog, mean_slope
 from unicomp.numerics.result import Compression
 from unicomp.verify.invariants import check_compression
 
@@ -61,168 +61,6 @@ __all__ = [
 ]
 
 Outcome = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class LineFit:
-    r"""A least-squares line :math:`y = a + s x` with a bootstrap interval for the slope.
-
-    Attributes
-    ----------
-    slope, intercept : float
-        Point estimates.
-    low, high : float
-        Bootstrap percentile interval of the slope.
-    level : float
-        Confidence level of the interval.
-    n_boot : int
-        Number of bootstrap resamples.
-    """
-
-    slope: float
-    intercept: float
-    low: float
-    high: float
-    level: float
-    n_boot: int
-
-    @property
-    def half_width(self) -> float:
-        """Half the interval's width."""
-        return 0.5 * (self.high - self.low)
-
-    def as_dict(self) -> dict[str, float]:
-        """Plain numbers for a report."""
-        return {"slope": self.slope, "intercept": self.intercept, "ci_low": self.low, "ci_high": self.high,
-                "level": self.level}
-
-    def __str__(self) -> str:
-        return f"{self.slope:.3f} [{self.low:.3f}, {self.high:.3f}]"
-
-
-def _lstsq(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float]:
-    design = np.column_stack([np.ones_like(x), x])
-    coef = np.linalg.lstsq(design, y, rcond=None)[0]
-    return float(coef[1]), float(coef[0])
-
-
-def fit_line(
-    x: ArrayLike, y: ArrayLike, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
-) -> LineFit:
-    """Fit a line to ``y`` against ``x`` with a bootstrap interval for the slope.
-
-    Parameters
-    ----------
-    x : array_like, shape (n,)
-        Abscissae, at least two distinct values.
-    y : array_like, shape (n,) or (n, s)
-        Ordinates; with a second axis, ``s`` replicates (seeds) per abscissa.
-    n_boot : int
-        Bootstrap resamples.
-    level : float
-        Confidence level of the interval, in (0, 1).
-    seed : int
-        Seed of the resampling.
-
-    Returns
-    -------
-    LineFit
-
-    Examples
-    --------
-    >>> fit = fit_line([0, 1, 2, 3], [1.0, 3.1, 4.9, 7.0])
-    >>> round(fit.slope, 2), fit.low <= fit.slope <= fit.high
-    (1.98, True)
-    """
-    xs = np.asarray(x, dtype=np.float64).reshape(-1)
-    ys = np.asarray(y, dtype=np.float64)
-    if ys.ndim == 1:
-        ys = ys[:, None]
-    if ys.ndim != 2 or ys.shape[0] != xs.shape[0]:
-        raise InputError(f"y must have shape ({xs.shape[0]},) or ({xs.shape[0]}, s), got {np.shape(y)}")
-    if np.unique(xs).size < 2:
-        raise InputError("x needs at least two distinct values to fit a line")
-    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))):
-        raise InputError("x and y must be finite")
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1), got {level}")
-    rng = np.random.default_rng(seed)
-    slope, intercept = _lstsq(xs, ys.mean(axis=1))
-    n, s = ys.shape
-    if s > 1:
-        picks = rng.integers(0, s, size=(n_boot, n, s))
-        means = np.take_along_axis(np.broadcast_to(ys, (n_boot, n, s)), picks, axis=2).mean(axis=2)
-    else:
-        resid = ys[:, 0] - (intercept + slope * xs)
-        means = intercept + slope * xs + resid[rng.integers(0, n, size=(n_boot, n))]
-    xc = xs - xs.mean()
-    slopes = (means - means.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
-    alpha = 1.0 - level
-    low, high = np.quantile(slopes, [alpha / 2, 1 - alpha / 2])
-    return LineFit(slope, intercept, float(min(low, slope)), float(max(high, slope)), level, n_boot)
-
-
-def fit_loglog(x: ArrayLike, y: ArrayLike, **kwargs: float) -> LineFit:
-    """:func:`fit_line` of ``log y`` against ``log x`` (natural logs); ``x`` and ``y`` must be positive.
-
-    Unlike :func:`unicomp.numerics.fitting.fit_loglog_slope` (whole-curve bootstrap over seeds), the
-    replicates here may be independent at every abscissa (a fresh random set per size), and a single
-    short curve gets a residual bootstrap, which stays defined with three or four points.
-
-    >>> round(fit_loglog([1, 2, 4, 8], [3.0, 0.75, 0.1875, 0.046875]).slope, 6)
-    -2.0
-    """
-    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if np.any(xs <= 0) or np.any(ys <= 0):
-        raise InputError("fit_loglog needs positive x and y")
-    return fit_line(np.log(xs), np.log(ys), **kwargs)  # type: ignore[arg-type]
-
-
-def mean_slope(
-    curves: Sequence[tuple[ArrayLike, ArrayLike]], *, log: bool = True, n_boot: int = 2000,
-    level: float = 0.95, seed: int = 0,
-) -> LineFit:
-    """Mean of per-curve least-squares slopes, with a bootstrap interval over the curves.
-
-    For replicate curves that share their abscissae up to a per-curve factor (one random shape per
-    seed, swept over a scale): each curve gets its own intercept, so the spread of the prefactors
-    between seeds does not leak into the slope's interval.
-
-    Parameters
-    ----------
-    curves : sequence of (x, y)
-        One pair of 1-D arrays per replicate (lengths may differ, at least two distinct x each).
-    log : bool
-        Fit ``log y`` against ``log x`` (default) or ``y`` against ``x``.
-    n_boot, level, seed
-        As in :func:`fit_line`.
-
-    >>> x = np.array([1.0, 2.0, 4.0])
-    >>> round(mean_slope([(x, 3 * x**2), (x, 5 * x**2.2)]).slope, 6)
-    2.1
-    """
-    slopes, intercepts = [], []
-    for x, y in curves:
-        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        if log:
-            if np.any(xs <= 0) or np.any(ys <= 0):
-                raise InputError("mean_slope with log=True needs positive x and y")
-            xs, ys = np.log(xs), np.log(ys)
-        if np.unique(xs).size < 2:
-            raise InputError("every curve needs at least two distinct x values")
-        s, a = _lstsq(xs, ys)
-        slopes.append(s)
-        intercepts.append(a)
-    if not slopes:
-        raise InputError("mean_slope needs at least one curve")
-    arr = np.asarray(slopes)
-    rng = np.random.default_rng(seed)
-    boots = arr[rng.integers(0, arr.size, size=(n_boot, arr.size))].mean(axis=1)
-    alpha = 1.0 - level
-    low, high = np.quantile(boots, [alpha / 2, 1 - alpha / 2])
-    mean = float(arr.mean())
-    low, high = float(min(low, mean)), float(max(high, mean))
-    return LineFit(mean, float(np.mean(intercepts)), low, high, level, n_boot)
 
 
 def _check_reference(value: float, tol: float, name: str) -> None:

@@ -31,7 +31,8 @@ import mpmath
 import numpy as np
 from numpy.typing import ArrayLike
 
-from unicomp.numerics.basis import monomial_features, num_moments
+from unicomp.multiindex import num_moments
+from unicomp.numerics.basis import monomial_features
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_points, as_weights
 
@@ -103,7 +104,8 @@ def check_compression(
         raise InvariantViolation(f"indices must be a 1-D integer array, got {idx.dtype} shape {idx.shape}")
     if comp.n_input != pts.shape[0]:
         problems.append(f"n_input {comp.n_input} != number of points {pts.shape[0]}")
-    if idx.size and (idx.min() < 0 or idx.max() >= pts.shape[0]):
+    in_range = idx.size == 0 or (idx.min() >= 0 and idx.max() < pts.shape[0])
+    if not in_range:
         problems.append(f"indices out of range [0, {pts.shape[0]})")
     if np.any(np.diff(idx) <= 0):
         problems.append("indices are not strictly increasing (duplicates or unsorted)")
@@ -112,7 +114,7 @@ def check_compression(
         problems.append(f"weights shape {cw.shape} != indices shape {idx.shape}")
     elif not (np.all(np.isfinite(cw)) and np.all(cw > 0)):
         problems.append("weights must be finite and strictly positive")
-    elif np.any(w[idx] == 0):
+    elif in_range and np.any(w[idx] == 0):
         problems.append("a zero-weight input point was kept")
     m = pts.shape[1]
     if max_size is None:

@@ -1,0 +1,91 @@
+"""check_compression: a genuine compression passes; each invariant, broken on purpose, is reported."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+
+from unicomp import recombine
+from unicomp.multiindex import num_moments
+from unicomp.numerics.result import Compression
+from unicomp.verify.invariants import InvariantViolation, check_compression
+
+PTS = np.random.default_rng(7).uniform(-2.0, 3.0, size=(400, 2))
+W = np.random.default_rng(8).uniform(0.5, 2.0, size=400)
+COMP = recombine(PTS, W, degree=3)
+
+
+def _tampered(**changes: Any) -> Compression:
+    return dataclasses.replace(COMP, **changes)
+
+
+def test_genuine_compression_passes_and_reports() -> None:
+    report = check_compression(COMP, PTS, W)
+    assert report.size == COMP.indices.size <= report.max_size == num_moments(2, 3)
+    # float64 elimination: relative moment errors at the rounding level (seen ~1e-16), far below the tolerance.
+    assert max(report.mass_error, report.chebyshev_residual, report.monomial_residual) < 1e-13
+    assert report.tolerance == COMP.tolerance
+
+
+def test_monomial_error_never_exceeds_chebyshev_error() -> None:
+    # The docstring's argument: each scaled-monomial moment error is a convex combination of Chebyshev
+    # moment errors.  With weights perturbed by up to 1e-3 (errors far above rounding) it must hold up to
+    # the rounding of the exact sums (relative 1e-12 is generous for fsum-rounded sums of ~10 terms).
+    rng = np.random.default_rng(1)
+    noisy = _tampered(weights=COMP.weights * (1 + 1e-3 * rng.uniform(-1, 1, COMP.weights.size)), residual=0.0)
+    report = check_compression(noisy, PTS, W, tol=1.0)
+    assert 1e-6 < report.chebyshev_residual
+    assert report.monomial_residual <= report.chebyshev_residual * (1 + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"indices": COMP.indices[::-1].copy()}, "strictly increasing"),
+        ({"indices": np.r_[COMP.indices[:1], COMP.indices[:-1]]}, "strictly increasing"),
+        ({"indices": np.r_[COMP.indices[:-1], 400]}, "out of range"),
+        ({"indices": COMP.indices.astype(float)}, "1-D integer array"),
+        ({"weights": np.r_[COMP.weights[:-1], -COMP.weights[-1]]}, "strictly positive"),
+        ({"weights": COMP.weights[:-1]}, "weights shape"),
+        ({"weights": COMP.weights * (1 + 1e-6)}, "total mass changed"),
+        ({"residual": 1.0}, "reported residual"),
+        ({"n_input": 399}, "n_input"),
+    ],
+    ids=["unsorted", "duplicate", "out-of-range", "float-indices", "negative", "short", "mass", "reported",
+         "n_input"],
+)
+def test_each_broken_invariant_is_named(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvariantViolation, match=message):
+        check_compression(_tampered(**changes), PTS, W)
+
+
+def test_moved_point_breaks_the_moments_and_support_bound_is_enforced() -> None:
+    moved = PTS.copy()
+    moved[COMP.indices[0]] += 0.05
+    with pytest.raises(InvariantViolation, match="moment residual"):
+        check_compression(COMP, moved, W)
+    with pytest.raises(InvariantViolation, match="exceeds the allowed"):
+        check_compression(COMP, PTS, W, max_size=COMP.indices.size - 1)
+
+
+def test_zero_weight_input_point_must_not_be_kept() -> None:
+    w = W.copy()
+    w[COMP.indices[0]] = 0.0
+    with pytest.raises(InvariantViolation, match="zero-weight input point"):
+        check_compression(COMP, PTS, w)
+
+
+def test_arbitrary_precision_compression_is_checked_at_its_precision() -> None:
+    comp = recombine(PTS[:60], degree=2, precision=30)
+    report = check_compression(comp, PTS[:60])
+    # 30-digit arithmetic: the recomputed residual is at the 1e-30 level (tolerance follows the precision).
+    assert report.chebyshev_residual < 1e-25
+    assert comp.weights_mp is not None
+    bad = comp.weights_mp.copy()
+    bad[0] = bad[0] * (1 + mpmath.mpf(10) ** -20)
+    with pytest.raises(InvariantViolation, match=r"residual|mass"):
+        check_compression(dataclasses.replace(comp, weights_mp=bad), PTS[:60])
