@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run the paper audit at the paper's scale (hours) instead of the quick tier")
     group.addoption("--audit-out", default=None, metavar="DIR",
                     help="directory for the audit report (default paper_checks/report)")
+    group.addoption("--all-mutants", action="store_true", default=False,
+                    help="run every claim's planted defects in test_self_audit.py (default: a quick subset)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
