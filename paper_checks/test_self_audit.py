@@ -8,8 +8,6 @@ mutants run must be killed.
 
 from __future__ import annotations
 
-import pytest
-
 from unicomp.audit.registry import CLAIMS
 from unicomp.audit.report import kill_summary
 from unicomp.audit.runner import mutants_of, run_mutants
