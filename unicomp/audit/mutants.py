@@ -100,6 +100,12 @@ def _swapped(target: str, make: Callable[[Any], Any]) -> Iterator[None]:
     finally:
         for obj, attr, value in reversed(restores):
             setattr(obj, attr, value)
+        # a module imported while the defect was active bound the mutant: give it the original too
+        for mod_name, mod in list(sys.modules.items()):
+            if mod is not None and mod_name.startswith(("unicomp", "paper_checks")):
+                for attr, value in list(vars(mod).items()):
+                    if value is mutant:
+                        setattr(mod, attr, original)
 
 
 def replace(target: str, make: Callable[[Any], Any]) -> Planter:
