@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from unicomp.errors import InputError
 from unicomp.verify.claims import Outcome
 
-__all__ = ["CurveBoot", "authors_fig2", "band_verdict", "curve_boot", "difference_interval"]
+__all__ = ["CurveBoot", "authors_fig2", "band_verdict", "curve_boot", "difference_interval", "form_verdict",
+           "line_boot"]
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,17 @@ class CurveBoot:
         return float(lo), float(hi)
 
 
-def curve_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_boot: int = 2000,
-               seed: int = 0) -> CurveBoot:
-    r"""Bootstrap the slope and level of :math:`\overline{\log E}` against :math:`\log x`.
+def line_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_boot: int = 2000,
+              seed: int = 0) -> CurveBoot:
+    r"""Bootstrap the least-squares slope and the level of the per-abscissa means of ``samples`` against ``x``.
 
     Parameters
     ----------
     x : sequence of float, length n >= 2
-        Positive sizes.
+        Abscissae (at least two distinct).
     samples : sequence of arrays
-        ``samples[j]``: the positive errors of the independent trials at ``x[j]`` (counts may differ).
+        ``samples[j]``: independent finite replicates at ``x[j]`` (counts may differ); resampled within
+        each abscissa (stratified).
     n_boot : int
         Resamples.
     seed : int
@@ -66,6 +68,33 @@ def curve_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_
     Returns
     -------
     CurveBoot
+        With ``x`` as given.
+
+    Examples
+    --------
+    >>> c = line_boot([0.0, 1.0, 2.0], [np.array([1.0, 1.2]), np.array([3.0, 3.2]), np.array([5.0, 5.2])])
+    >>> round(c.slope, 6), round(float(c.slopes.min()), 6), round(float(c.slopes.max()), 6)
+    (2.0, 1.9, 2.1)
+    """
+    xs = np.asarray(x, dtype=np.float64)
+    if xs.size < 2 or len(samples) != xs.size or np.unique(xs).size < 2:
+        raise InputError("line_boot needs at least two distinct abscissae and one sample array per abscissa")
+    ys = [np.asarray(s, dtype=np.float64).reshape(-1) for s in samples]
+    if any(a.size == 0 or not np.all(np.isfinite(a)) for a in ys):
+        raise InputError("line_boot needs at least one finite replicate per abscissa")
+    rng = np.random.default_rng(seed)
+    boot = np.column_stack([a[rng.integers(0, a.size, size=(n_boot, a.size))].mean(axis=1) for a in ys])
+    means = np.array([a.mean() for a in ys])
+    xc = xs - xs.mean()
+    slope = float((means - means.mean()) @ xc / (xc @ xc))
+    slopes = (boot - boot.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
+    return CurveBoot(xs, slope, float(means.mean()), slopes, boot.mean(axis=1))
+
+
+def curve_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_boot: int = 2000,
+               seed: int = 0) -> CurveBoot:
+    r""":func:`line_boot` of :math:`\log E` against :math:`\log x` (``x`` and the errors positive); the
+    result's ``x`` is the sizes.
 
     Examples
     --------
@@ -74,19 +103,12 @@ def curve_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_
     >>> round(c.slope, 6), round(float(c.slopes.std()), 6)
     (-2.0, 0.0)
     """
-    xs = np.log(np.asarray(x, dtype=np.float64))
-    if xs.size < 2 or len(samples) != xs.size or np.unique(xs).size < 2:
-        raise InputError("curve_boot needs at least two distinct sizes and one sample array per size")
-    logs = [np.log(np.asarray(s, dtype=np.float64)) for s in samples]
-    if any(a.size == 0 or not np.all(np.isfinite(a)) for a in logs):
-        raise InputError("curve_boot needs at least one positive, finite error per size")
-    rng = np.random.default_rng(seed)
-    boot = np.column_stack([a[rng.integers(0, a.size, size=(n_boot, a.size))].mean(axis=1) for a in logs])
-    means = np.array([a.mean() for a in logs])
-    xc = xs - xs.mean()
-    slope = float((means - means.mean()) @ xc / (xc @ xc))
-    slopes = (boot - boot.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
-    return CurveBoot(np.exp(xs), slope, float(means.mean()), slopes, boot.mean(axis=1))
+    xs = np.asarray(x, dtype=np.float64)
+    arrays = [np.asarray(s, dtype=np.float64) for s in samples]
+    if np.any(xs <= 0) or any(np.any(a <= 0) for a in arrays):
+        raise InputError("curve_boot needs positive sizes and errors")
+    fit = line_boot(np.log(xs), [np.log(a) for a in arrays], n_boot=n_boot, seed=seed)
+    return CurveBoot(xs, fit.slope, fit.level, fit.slopes, fit.levels)
 
 
 def difference_interval(a: NDArray[np.float64], b: NDArray[np.float64], level: float = 0.95) -> tuple[float, float]:
@@ -150,3 +172,45 @@ def authors_fig2(columns: Mapping[str, NDArray], *, floor: float) -> dict[str, d
             rows[d] = e
         out[f"m={m},k={k}"] = rows
     return out
+
+
+def _rms_residual(x: NDArray[np.float64], ys: NDArray[np.float64]) -> NDArray[np.float64]:
+    """RMS residual of the least-squares line through each row of ``ys`` against ``x``."""
+    design = np.column_stack([np.ones_like(x), x])
+    coef = np.linalg.lstsq(design, ys.T, rcond=None)[0]
+    return np.sqrt(np.mean((ys - (design @ coef).T) ** 2, axis=1))
+
+
+def form_verdict(x_claimed: Sequence[float], x_alternative: Sequence[float],
+                 samples: Sequence[NDArray[np.float64]], *, claimed: str, alternative: str,
+                 n_boot: int = 2000, seed: int = 0) -> tuple[Outcome, dict[str, float]]:
+    r"""Which straight line fits the per-abscissa means of ``samples`` (e.g. :math:`\log E`) better: against
+    ``x_claimed`` or against ``x_alternative``.
+
+    The RMS residuals of the two least-squares lines are compared on stratified bootstrap replicates of
+    the means: ``"holds"`` if the 95% interval of (claimed - alternative) is below 0, ``"fails"`` if it is
+    above 0 (the alternative fits better beyond the noise), ``"inconclusive"`` if it contains 0 (over this
+    range the two forms are not told apart).
+
+    >>> t = np.arange(1.0, 9.0)
+    >>> ys = [np.array([-2.0 * v - 0.01, -2.0 * v + 0.01]) for v in t]
+    >>> form_verdict(t, np.log(t), ys, claimed="exp", alternative="power")[0][0]
+    'holds'
+    """
+    xc, xa = np.asarray(x_claimed, dtype=np.float64), np.asarray(x_alternative, dtype=np.float64)
+    boot = line_boot(xc, samples, n_boot=n_boot, seed=seed)  # validates the shapes
+    rng = np.random.default_rng(seed)
+    ys = [np.asarray(a, dtype=np.float64).reshape(-1) for a in samples]
+    reps = np.column_stack([a[rng.integers(0, a.size, size=(n_boot, a.size))].mean(axis=1) for a in ys])
+    means = np.array([a.mean() for a in ys])[None, :]
+    rms_c, rms_a = float(_rms_residual(xc, means)[0]), float(_rms_residual(xa, means)[0])
+    lo, hi = np.quantile(_rms_residual(xc, reps) - _rms_residual(xa, reps), [0.025, 0.975])
+    numbers = {"rms_claimed": rms_c, "rms_alternative": rms_a, "diff_ci": [float(lo), float(hi)],
+               "slope_claimed": boot.slope}
+    text = (f"RMS residual {claimed} {rms_c:.3f} vs {alternative} {rms_a:.3f} "
+            f"(difference [{lo:+.3f}, {hi:+.3f}], 95% bootstrap)")
+    if hi < 0:
+        return ("holds", text), numbers
+    if lo > 0:
+        return ("fails", text + f": the {alternative} fits better"), numbers
+    return ("inconclusive", text + ": the two forms are not told apart over this range"), numbers
