@@ -9,7 +9,8 @@ Exact identities
 Small training problems (GRADSCALE, EQUIVARIANT)
     :func:`regression_problem` is the 256-point regression on :math:`[-1, 1]^2` both network claims train on,
     with its probe inputs; :func:`tanh_mlp` the two-layer tanh network (tanh: analytic, as Assumption 1
-    asks); :func:`both_precisions` runs one experiment in float32 and in float64 for
+    asks); :func:`select_neurons` builds the plain network on chosen (permuted, repeated) hidden neurons;
+    :func:`both_precisions` runs one experiment in float32 and in float64 for
     :func:`unicomp.verify.claims.rounding_verdict` (a gap that is rounding shrinks about
     :math:`5\cdot10^8`-fold from float32 to float64; a real discrepancy does not).
 """
@@ -27,7 +28,16 @@ from torch import nn
 from unicomp.errors import InputError
 from unicomp.numerics.training import TrainData
 
-__all__ = ["PRECISIONS", "both_precisions", "exact_outcome", "leftover_symbols", "regression_problem", "tanh_mlp"]
+__all__ = [
+    "PRECISIONS",
+    "both_precisions",
+    "exact_outcome",
+    "leftover_symbols",
+    "linear_layers",
+    "regression_problem",
+    "select_neurons",
+    "tanh_mlp",
+]
 
 PRECISIONS = ("float32", "float64")
 T = TypeVar("T")
@@ -74,6 +84,36 @@ def tanh_mlp(width: int, seed: int) -> nn.Sequential:
         raise InputError(f"width must be positive, got {width}")
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(2, width), nn.Tanh(), nn.Linear(width, 1)).double()
+
+
+def linear_layers(net: nn.Sequential) -> tuple[nn.Linear, nn.Linear]:
+    """The hidden and output ``nn.Linear`` of a two-layer ``nn.Sequential(Linear, activation, Linear)``."""
+    hidden, output = net[0], net[-1]
+    if len(net) != 3 or not (isinstance(hidden, nn.Linear) and isinstance(output, nn.Linear)):
+        raise InputError(f"net must be nn.Sequential(Linear, activation, Linear), got {net}")
+    return hidden, output
+
+
+def select_neurons(net: nn.Sequential, rows: np.ndarray) -> nn.Sequential:
+    """The plain two-layer network whose hidden neuron i is neuron ``rows[i]`` of ``net`` (a permutation, or
+    repeated indices: a neuron repeated n times contributes n times its output).
+
+    >>> net = tanh_mlp(3, seed=0)
+    >>> x = torch.ones(1, 2, dtype=torch.float64)
+    >>> bool(torch.allclose(select_neurons(net, np.array([2, 0, 1]))(x), net(x)))
+    True
+    """
+    hidden, output = linear_layers(net)
+    idx = torch.as_tensor(np.asarray(rows, dtype=np.int64))
+    out = nn.Sequential(nn.Linear(hidden.in_features, idx.numel()), net[1].__class__(),
+                        nn.Linear(idx.numel(), output.out_features)).to(hidden.weight.dtype)
+    new_hidden, new_output = linear_layers(out)
+    with torch.no_grad():
+        new_hidden.weight.copy_(hidden.weight[idx])
+        new_hidden.bias.copy_(hidden.bias[idx])
+        new_output.weight.copy_(output.weight[:, idx])
+        new_output.bias.copy_(output.bias)
+    return out
 
 
 def both_precisions(experiment: Callable[[str], T]) -> dict[str, T]:

@@ -231,8 +231,9 @@ def run(ctx: AuditContext) -> None:
     if theirs is None:
         evidence += "; the authors' Fig. 5 data are not on this machine (comparison skipped)"
     else:
-        evidence += (f"; authors' Fig. 5(a): alpha {theirs['alpha']:.3f} -> {theirs['boosted']:.3f} at k = {AUTHORS_K}, "
-                     f"below the printed condition's k >= {authors['theirs']['k_min_printed_at_their_alpha']}")
+        evidence += (f"; authors' Fig. 5(a): alpha {theirs['alpha']:.3f} -> {theirs['boosted']:.3f} at "
+                     f"k = {AUTHORS_K}, below the printed condition's "
+                     f"k >= {authors['theirs']['k_min_printed_at_their_alpha']}")
     ctx.record(
         verdict,
         {"k_min_paper_example": k_printed, "k_min_calculator": k_calc, "k_min_mean_variant": k_mean, "k_used": k,

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from unicomp.audit.checks._symbolic import both_precisions, regression_problem, tanh_mlp
+from unicomp.audit.checks._symbolic import both_precisions, regression_problem, select_neurons, tanh_mlp
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, Planter, replace
 from unicomp.verify.claims import combine, rounding_verdict
@@ -34,24 +35,10 @@ from unicomp.verify.claims import combine, rounding_verdict
 OPTIMIZERS = {"sgd": 0.05, "adam": 1e-2, "adamw": 1e-2, "rmsprop": 1e-3, "rprop": 1e-2}
 
 
-def permuted(net: nn.Sequential, perm: np.ndarray) -> nn.Sequential:
-    """A copy of the two-layer ``net`` with hidden neuron i taken from neuron ``perm[i]``."""
-    out = tanh_mlp(net[0].out_features, 0)
-    p = torch.as_tensor(perm)
-    with torch.no_grad():
-        out[0].weight.copy_(net[0].weight[p])
-        out[0].bias.copy_(net[0].bias[p])
-        out[2].weight.copy_(net[2].weight[:, p])
-        out[2].bias.copy_(net[2].bias)
-    return out
-
-
 def param_gap(a: nn.Sequential, b: nn.Sequential, perm: np.ndarray) -> float:
-    """:math:`\\max |P\\,T(\\theta) - T(P\\theta)|` over all parameters; ``b`` was trained from the permuted start."""
-    p = torch.as_tensor(perm)
-    pairs = [(a[0].weight[p], b[0].weight), (a[0].bias[p], b[0].bias), (a[2].weight[:, p], b[2].weight),
-             (a[2].bias, b[2].bias)]
-    return max(float((x - y).detach().abs().max()) for x, y in pairs)
+    """:math:`\\max |P\\,T(\theta) - T(P\theta)|` over all parameters; ``b`` was trained from the permuted start."""
+    moved = select_neurons(a, perm)
+    return max(float((x - y).detach().abs().max()) for x, y in zip(moved.parameters(), b.parameters(), strict=True))
 
 
 def _with_step_hook(make: Callable[..., torch.optim.Optimizer],
@@ -97,10 +84,10 @@ def index_dependent_step() -> Planter:
 
 
 def _gap(training: Any, data: Any, net: nn.Sequential, perm: np.ndarray, optimizer: str, batch: int | None,
-         dtype: str, epochs: int) -> float:
+         epochs: int, dtype: str) -> float:
     cfg = training.TrainConfig(optimizer=optimizer, lr=OPTIMIZERS[optimizer], epochs=epochs, batch_size=batch,
                                dtype=dtype, device="cpu", seed=1, cosine=True, eval_epochs=[epochs])
-    runs = training.paired_runs({"orig": net, "perm": permuted(net, perm)}, data, cfg)
+    runs = training.paired_runs({"orig": net, "perm": select_neurons(net, perm)}, data, cfg)
     return param_gap(runs.models["orig"], runs.models["perm"], perm)
 
 
@@ -116,12 +103,12 @@ def run(ctx: AuditContext) -> None:
         for optimizer in OPTIMIZERS:
             for batch in (None, 64) if ctx.full or optimizer == "sgd" else (64,):
                 label = f"{optimizer} {'full batch' if batch is None else f'batch {batch}'} seed {seed}"
-                gaps = both_precisions(lambda dt: _gap(training, data, net, perm, optimizer, batch, dt, epochs))
+                gaps = both_precisions(partial(_gap, training, data, net, perm, optimizer, batch, epochs))
                 measured[label] = gaps
                 outcomes.append(rounding_verdict(gaps["float64"], gaps["float32"], what=label + " param gap"))
     with index_dependent_step()():
-        control = both_precisions(lambda dt: _gap(training, data, tanh_mlp(width, 0),
-                                                  np.random.default_rng(100).permutation(width), "sgd", 64, dt, epochs))
+        control = both_precisions(partial(_gap, training, data, tanh_mlp(width, 0),
+                                          np.random.default_rng(100).permutation(width), "sgd", 64, epochs))
     control_verdict, control_text = rounding_verdict(control["float64"], control["float32"],
                                                      what="control (index-dependent step) param gap")
     measured["control_index_dependent_step"] = control

@@ -109,7 +109,7 @@ def _remez(erratum: Any, max_k: int) -> tuple[Outcome, dict[str, int]]:
 def _example_sign(erratum: Any) -> tuple[Outcome, dict[str, list[float]]]:
     names = ("d", "m", "k", "alpha")
     corrected, printed = _evaluator(erratum.corrected, names), _evaluator(erratum.printed, names)
-    off = {"corrected": [], "printed": []}
+    off: dict[str, list[float]] = {"corrected": [], "printed": []}
     with mpmath.workdps(30):
         for k, m, alpha in ((2, 1, mpmath.mpf(1) / 2), (6, 2, mpmath.mpf("0.68")), (9, 3, mpmath.mpf("0.68"))):
             for d in (mpmath.mpf(10) ** 3, mpmath.mpf(10) ** 6):

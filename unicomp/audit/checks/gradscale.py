@@ -27,13 +27,13 @@ Controls, which show the measurement sees what the rule does:
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from unicomp.audit.checks._symbolic import both_precisions, regression_problem, tanh_mlp
+from unicomp.audit.checks._symbolic import both_precisions, regression_problem, select_neurons, tanh_mlp
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, replace
 from unicomp.verify.claims import combine, rounding_verdict
@@ -42,20 +42,6 @@ Outcome = tuple[str, str]
 RUNS = {"sgd": 0.05, "adam": 1e-2}
 DRIFT_FACTOR = 1e3  # SGD without the rule: a dynamical gap, >= 1e3 x the rounding gap with the rule
 EPS_RATIO = (10.0, 1000.0)  # Adam without the rule: gap(eps=1e-6) / gap(eps=1e-8) ~ 100, a decade either way
-
-
-def repeated_neurons(plain: nn.Sequential, copies: np.ndarray) -> nn.Sequential:
-    """A plain network in which neuron j of ``plain`` appears ``copies[j]`` times (same function x n_j)."""
-    rows = torch.as_tensor(np.repeat(np.arange(copies.size), copies))
-    hidden, act, output = plain
-    out = nn.Sequential(nn.Linear(hidden.in_features, rows.numel()), act.__class__(),
-                        nn.Linear(rows.numel(), output.out_features)).to(hidden.weight.dtype)
-    with torch.no_grad():
-        out[0].weight.copy_(hidden.weight[rows])
-        out[0].bias.copy_(hidden.bias[rows])
-        out[2].weight.copy_(output.weight[:, rows])
-        out[2].bias.copy_(output.bias)
-    return out
 
 
 def _symbolic(dynamics: Any) -> tuple[list[Outcome], dict[str, dict[str, bool]]]:
@@ -79,7 +65,7 @@ def run(ctx: AuditContext) -> None:
     copies = np.random.default_rng(0).integers(1, 4, size=width)
     weights = copies.astype(float)
     models = {
-        "original": repeated_neurons(plain, copies),
+        "original": select_neurons(plain, np.repeat(np.arange(width), copies)),
         "compressed": networks.WeightedMLP.from_plain(plain, np.arange(width), weights),
         "unscaled": networks.WeightedMLP.from_plain(plain, np.arange(width), weights, scale_gradients=False),
     }
@@ -92,7 +78,7 @@ def run(ctx: AuditContext) -> None:
         return float(runs.gap("original", "compressed").max()), float(runs.gap("original", "unscaled").max())
 
     for optimizer in RUNS:
-        pair = both_precisions(lambda dtype: gaps(optimizer, dtype))
+        pair = both_precisions(partial(gaps, optimizer))
         measured[optimizer] = {f"{dt}_{name}": g for dt, two in pair.items()
                                for name, g in zip(("gap_1_over_c", "gap_unscaled"), two, strict=True)}
         outcomes.append(rounding_verdict(pair["float64"][0], pair["float32"][0],
