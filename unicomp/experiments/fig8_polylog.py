@@ -155,8 +155,8 @@ def plot_fig8(data: Mapping[str, Any], ax: Any = None,
             ds = [r["d"] for r in rows]
             errs = [max(r["best_error"], r["floor"]) for r in rows]  # saturated runs drawn at the floor
             ax.loglog(ds, errs, style, ms=3, label=f"{key} {prec}")
-    for key, (ds, errs) in (reference or {}).items():
-        ax.loglog(ds, errs, "x", ms=4, label=f"{key} authors (per trial)")
+    for key, (ref_ds, ref_errs) in (reference or {}).items():
+        ax.loglog(ref_ds, ref_errs, "x", ms=4, label=f"{key} authors (per trial)")
     ax.set_xlabel("d")
     ax.set_ylabel("best error over k")
     ax.legend(fontsize=6)

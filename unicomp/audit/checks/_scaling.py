@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError
 from unicomp.verify.claims import Outcome
@@ -49,13 +50,13 @@ class CurveBoot:
         return float(lo), float(hi)
 
 
-def line_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_boot: int = 2000,
+def line_boot(x: ArrayLike, samples: Sequence[NDArray[np.float64]], *, n_boot: int = 2000,
               seed: int = 0) -> CurveBoot:
     r"""Bootstrap the least-squares slope and the level of the per-abscissa means of ``samples`` against ``x``.
 
     Parameters
     ----------
-    x : sequence of float, length n >= 2
+    x : array_like, length n >= 2
         Abscissae (at least two distinct).
     samples : sequence of arrays
         ``samples[j]``: independent finite replicates at ``x[j]`` (counts may differ); resampled within
@@ -91,7 +92,7 @@ def line_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_b
     return CurveBoot(xs, slope, float(means.mean()), slopes, boot.mean(axis=1))
 
 
-def curve_boot(x: Sequence[float], samples: Sequence[NDArray[np.float64]], *, n_boot: int = 2000,
+def curve_boot(x: ArrayLike, samples: Sequence[NDArray[np.float64]], *, n_boot: int = 2000,
                seed: int = 0) -> CurveBoot:
     r""":func:`line_boot` of :math:`\log E` against :math:`\log x` (``x`` and the errors positive); the
     result's ``x`` is the sizes.
@@ -181,9 +182,9 @@ def _rms_residual(x: NDArray[np.float64], ys: NDArray[np.float64]) -> NDArray[np
     return np.sqrt(np.mean((ys - (design @ coef).T) ** 2, axis=1))
 
 
-def form_verdict(x_claimed: Sequence[float], x_alternative: Sequence[float],
+def form_verdict(x_claimed: ArrayLike, x_alternative: ArrayLike,
                  samples: Sequence[NDArray[np.float64]], *, claimed: str, alternative: str,
-                 n_boot: int = 2000, seed: int = 0) -> tuple[Outcome, dict[str, float]]:
+                 n_boot: int = 2000, seed: int = 0) -> tuple[Outcome, dict[str, Any]]:
     r"""Which straight line fits the per-abscissa means of ``samples`` (e.g. :math:`\log E`) better: against
     ``x_claimed`` or against ``x_alternative``.
 

@@ -63,9 +63,9 @@ FLOOR = 1e-13
 GRID_SLACK = 0.1
 #: Unnormalised error target for the reported sizes d'(d).
 EPSILON = 1e-6
-QUICK = {"digits": None, "ds": (250, 1000, 4000), "trials": 3,
+QUICK: dict[str, Any] = {"digits": None, "ds": (250, 1000, 4000), "trials": 3,
          "degrees": {1: tuple(range(2, 31, 4)), 2: tuple(range(2, 17, 2))}}
-FULL = {"digits": 40, "ds": (250, 1000, 4000, 16000), "trials": 6,
+FULL: dict[str, Any] = {"digits": 40, "ds": (250, 1000, 4000, 16000), "trials": 6,
         "degrees": {1: tuple(range(2, 61, 4)), 2: tuple(range(2, 25, 2))}}
 _RECOMBINE = "unicomp.numerics.caratheodory:recombine"
 
@@ -84,7 +84,7 @@ def _errors(m: int, d: int, k: int, trial: int, digits: int | None) -> tuple[int
     return comp.size, err, naive, worst
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _envelope(m: int, seed: int, k: int) -> float:
     return approximation_bound(pole_function(m, seed=seed), k)
 
