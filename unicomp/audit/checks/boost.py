@@ -201,6 +201,9 @@ def _figure(ctx: AuditContext, sizes: NDArray[np.int64], kept: NDArray[np.int64]
     ax.loglog(sizes, rms["original"], "o-", label="original vs d")
     ax.loglog(kept, rms["compressed"], "s-", label=f"compressed vs d' (k={k})")
     ax.loglog(kept, rms["random"], "x:", label="random subset vs d'")
+    sd = math.sqrt(_exact_moments(sigmoid_function(M, seed=0))[1])
+    ax.loglog(sizes, sd / np.sqrt(sizes), "k--", lw=0.8, label="exact law sd(g) d^-1/2")
+    ax.loglog(kept, sd * SIZE_FACTOR / kept, "k:", lw=0.8, label="same law in d' = 16 sqrt d: d'^-1")
     ax.set(xlabel="number of samples", ylabel="RMS |L_hat - L0| over seeds", title="ours: Monte-Carlo law, alpha = 1/2")
     ax.legend(fontsize=7)
     if theirs:
