@@ -35,6 +35,10 @@ Sub-checks:
    change of variables once 2 holds, reported for the paper's :math:`\alpha'` -- fails if outside the
    interval widened by half its width (the :math:`\lceil\cdot\rceil` of d' and the finite range bend the line).
 
+After the sub-checks every compression measured is put through
+:func:`~unicomp.verify.claims.check_target_compression` (moments up to the degree asked, mass, support):
+a violation stops the check.
+
 Caveat at every tier: a Monte-Carlo scaling law, not a trained network's learning curve.
 """
 
@@ -52,7 +56,7 @@ from unicomp.audit.mutants import Mutant, perturbed_weights, random_subset
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import sigmoid_function
-from unicomp.verify.claims import Outcome, combine
+from unicomp.verify.claims import Outcome, check_target_compression, combine
 
 M, C, CONTROL_DEGREE = 2, 1.0, 2
 FUNCTIONS, N_BOOT = 8, 2000
@@ -93,6 +97,7 @@ def run(ctx: AuditContext) -> None:
     exact = _exact_means(fs)
     sizes = np.array([math.ceil(C * math.log(d) ** M) for d in cfg["ds"]])
     logs: dict[str, list[np.ndarray]] = {"path": [], "control": [], "mc": [], "total": []}
+    made: list[tuple[Any, np.ndarray, int]] = []
     for d, size in zip(cfg["ds"], sizes, strict=True):
         per: dict[str, list[float]] = {key: [] for key in logs}
         for trial in range(cfg["trials"]):
@@ -100,6 +105,7 @@ def run(ctx: AuditContext) -> None:
             full = [math.fsum(f.g(pts)) / d for f in fs]
             for key, k in (("path", path_degree(int(size))), ("control", CONTROL_DEGREE)):
                 comp = compress(pts, degree=k, size=int(size), seed=trial)
+                made.append((comp, pts, int(size)))
                 comp_vals = [math.fsum(comp.weights * f.g(pts[comp.indices])) / d for f in fs]
                 per[key].append(_log_geomean([abs(a - b) for a, b in zip(comp_vals, full, strict=True)]))
                 if key == "path":
@@ -152,6 +158,8 @@ def run(ctx: AuditContext) -> None:
         verdict, caveat = "holds with caveat", note
     elif verdict == "holds with caveat":
         caveat = f"{caveat}; {note}"
+    for comp, pts, size in made:  # every compression measured keeps its moments and mass (raises otherwise)
+        check_target_compression(comp, pts, size=size)
     geo = {key: [float(np.exp(np.mean(v))) for v in vals] for key, vals in logs.items()}
     ctx.record(verdict,
                {"d": list(cfg["ds"]), "d_prime": sizes.tolist(), "degree": [path_degree(int(s)) for s in sizes],
