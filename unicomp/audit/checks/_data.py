@@ -50,6 +50,7 @@ __all__ = [
     "equal_weights",
     "excess_fraction",
     "exponent_boot",
+    "inputs_only",
     "perturbed_weights",
     "random_rows",
     "random_subset_dataset",
@@ -309,3 +310,18 @@ def shuffled_targets(seed: int = 0) -> Planter:
         return dataclasses.replace(ds, targets=ds.targets[order])
 
     return dataset_defect(edit)
+
+
+def inputs_only() -> Planter:
+    """The targets left out of the compressed objects: the rows are chosen and weighted to keep the moments of
+    the inputs alone, and carry their targets along unmatched."""
+
+    def make(original: Callable[..., WeightedDataset]) -> Callable[..., WeightedDataset]:
+        def defective(inputs: Any, targets: Any, **kwargs: Any) -> WeightedDataset:
+            x, y, _ = concat_objects(inputs, targets)
+            ds = original(x, np.zeros((x.shape[0], 1)), **kwargs)
+            return dataclasses.replace(ds, targets=y[ds.indices])
+
+        return defective
+
+    return replace(COMPRESS_DATASET, make)
