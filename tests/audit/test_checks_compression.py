@@ -93,8 +93,10 @@ def _rows(gap_over_d, ds=(1000, 2000), ts=(2, 3, 4, 5, 6, 7)) -> list[dict]:
 
 
 def test_judge_fails_a_super_exponential_fall_and_sublinear_growth_in_d():
-    verdicts = [v for v, _ in judge(1, _rows(lambda t, d: 1 / t**2), bounds)[0]]
-    assert verdicts == ["holds", "holds", "holds"]  # polynomial decay: above every calibrated exponential
+    outcomes, fit = judge(1, _rows(lambda t, d: 1 / t**2), bounds)
+    verdicts = [v for v, _ in outcomes]
+    assert fit["B"] > 0 and fit["calibration_d"] == 1000
+    assert verdicts == ["holds"] * 4  # construction, positivity, calculator = formula, polynomial decay above bound
     assert judge(1, _rows(lambda t, d: np.exp(-(t**2))), bounds)[0][-1][0] == "fails"
     assert judge(1, _rows(lambda t, d: 1000 / d / t), bounds)[0][-1][0] == "fails"  # gap constant in d
 

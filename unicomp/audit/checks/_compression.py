@@ -7,6 +7,7 @@ r"""Helpers shared by the compression-theory checks (TCHAKALOFF, BALL, PACKING, 
   subset of the same size with equal weights :math:`d/d'` (the naive baseline of every error claim);
 * :func:`chebyshev_grid` -- a tensor grid of Chebyshev extreme points on which the maximum of a polynomial
   bounds its supremum over :math:`[-1, 1]^m` (Ehlich--Zeller), for LOWER's normalisation over the domain;
+* :func:`printed_agrees` -- a bound calculator of :mod:`unicomp.theory.bounds` against the printed formula;
 * planted defects for the group's ``MUTANTS``: :func:`degree_lowered` (a degree clamped and reported),
   :func:`random_cluster` (the greedy search returning a random cluster), :func:`bound_shifted` and
   :func:`bound_scaled` (a bound calculator off by one or by a factor).
@@ -189,3 +190,25 @@ def random_cluster(orig: Callable[..., Found]) -> Callable[..., Found]:
         pick = np.sort(np.random.default_rng(self.count).choice(active, size=self.size, replace=False))
         return float(set_diameters(self.points, pick[None])[0]), pick
     return best
+
+
+#: Two float64 evaluations of one printed formula (sympy-lambdified in unicomp.theory.bounds, direct numpy in
+#: a check) differ by a few ulps; 1e-12 relative leaves a thousandfold margin and sees any changed constant.
+PRINTED_RTOL = 1e-12
+
+
+def printed_agrees(calculated: ArrayLike, printed: ArrayLike, what: str) -> tuple[str, str]:
+    """Outcome of "the project's bound calculator equals the paper's printed formula evaluated here".
+
+    A check that confirms a bound from data cannot see a calculator weakened by a constant (it confirms the
+    weaker statement), so every calculator a verdict relies on is compared with the printed formula.
+
+    >>> printed_agrees([1.0, 2.0], [1.0, 2.0], "f")[0], printed_agrees([1.0, 1.0], [1.0, 2.0], "f")[0]
+    ('holds', 'fails')
+    """
+    calc = np.asarray(calculated, dtype=np.float64)
+    ref = np.asarray(printed, dtype=np.float64)
+    if np.allclose(calc, ref, rtol=PRINTED_RTOL, atol=0.0):
+        return "holds", f"{what} equals the printed formula at {ref.size} points"
+    worst = float(np.max(np.abs(calc - ref) / np.abs(ref)))
+    return "fails", f"{what} differs from the printed formula (largest relative difference {worst:.2g})"

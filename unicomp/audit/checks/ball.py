@@ -27,19 +27,22 @@ Rule (three sub-checks per (m, k); any "fails" fails):
 3. explicit constants -- every measured error is at most Thm 3 with explicit constants,
    :func:`unicomp.theory.bounds.ball_error` (:math:`2 L_h d M t^{k+1}/(1-t)`, :math:`t = \sqrt m\, r/\rho`,
    :math:`L_h = 1`, :math:`\rho, M` from ``DeepSetFunction.analytic_constants``, r the measured diameter):
-   a rigorous inequality, no tolerance.
+   a rigorous inequality, no tolerance (the calculator compared with the formula evaluated here,
+   :func:`~unicomp.audit.checks._compression.printed_agrees`).
 Baseline: a uniformly random subset of the same size with equal weights.  No authors' numbers: the
 authors' repository measures no single-cluster errors.
 """
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.spatial.distance import pdist
 
 from unicomp import num_moments, recombine
-from unicomp.audit.checks._compression import check_degree, degree_lowered, subset_error
+from unicomp.audit.checks._compression import check_degree, degree_lowered, printed_agrees, subset_error
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, random_subset, replace
 from unicomp.numerics.testfunctions import DeepSetFunction, sigmoid_function
@@ -58,19 +61,22 @@ CENTRE = 0.3
 
 def _errors(f: DeepSetFunction, pts: np.ndarray, k: int, rng: np.random.Generator,
             digits: int | None = None) -> tuple[float, float, float]:
-    """(compression error, random-subset error, Thm 3 bound with explicit constants) on one cluster."""
+    """(compression error, random-subset error, ball_error, the same bound evaluated here) on one cluster."""
     comp = recombine(pts, degree=k, precision=digits)
     check_degree(comp, pts, degree=k)
     d, m = pts.shape
     err = d * float(f.error(comp, pts))  # f.error is |f(c') - f(c)| for the mean; the theorem's sum is d x
     rho, bound_g = f.analytic_constants()
-    bound = float(ball_error(d, float(pdist(pts).max()), k, m, rho, bound_g, 1.0).value)
-    return err, subset_error(f.g(pts), comp.size, rng), bound
+    diameter = float(pdist(pts).max())
+    bound = float(ball_error(d, diameter, k, m, rho, bound_g, 1.0).value)
+    t = math.sqrt(m) * diameter / rho
+    printed = 2 * d * bound_g * t ** (k + 1) / (1 - t)  # the explicit Thm 3 bound with L_h = 1, evaluated here
+    return err, subset_error(f.g(pts), comp.size, rng), bound, printed
 
 
 def _r_sweep(m: int, k: int, d: int, radii: np.ndarray, seeds: list[int]) -> np.ndarray:
-    """Errors, baselines and bounds, shape (3, radii, seeds)."""
-    out = np.empty((3, radii.size, len(seeds)))
+    """Errors, baselines, bounds and printed bounds, shape (4, radii, seeds)."""
+    out = np.empty((4, radii.size, len(seeds)))
     for s, seed in enumerate(seeds):
         rng = np.random.default_rng(seed)
         f, shape = sigmoid_function(m, seed=seed), uniform_ball(d, m, rng, radius=0.5)
@@ -118,10 +124,14 @@ def run(ctx: AuditContext) -> None:
     outcomes = []
     over_bound: list[str] = []
     worst_ratio = 0.0
+    calculated: list[np.ndarray] = []
+    formula: list[np.ndarray] = []
     fig, (ax_r, ax_d) = plt.subplots(1, 2, figsize=(10, 4))
     for m in m_values:
         for k in degrees:
-            errs, base, bnd = _r_sweep(m, k, d_r, radii, seeds)
+            errs, base, bnd, printed = _r_sweep(m, k, d_r, radii, seeds)
+            calculated += [bnd.ravel()]
+            formula += [printed.ravel()]
             outcome, numbers = _r_slope(m, k, d_r, radii, errs)
             outcomes.append(outcome)
             worst_ratio = max(worst_ratio, float(np.max(errs / bnd)))
@@ -134,19 +144,22 @@ def run(ctx: AuditContext) -> None:
             ax_r.loglog(radii, errs.mean(axis=1), "o-", label=f"m={m} k={k}")
             ax_r.loglog(radii, base.mean(axis=1), ":", color="grey")
         k = degrees[len(degrees) // 2]  # d-linearity at the middle degree
-        per_d = np.empty((3, sizes.size, len(seeds)))
+        per_d = np.empty((4, sizes.size, len(seeds)))
         for i, n in enumerate(sizes):
             for s, seed in enumerate(seeds):
                 rng = np.random.default_rng(1000 + seed)
                 f = sigmoid_function(m, seed=1000 + seed)
                 per_d[:, i, s] = _errors(f, CENTRE + r_fixed * uniform_ball(int(n), m, rng, radius=0.5), k, rng)
         worst_ratio = max(worst_ratio, float(np.max(per_d[0] / per_d[2])))
+        calculated += [per_d[2].ravel()]
+        formula += [per_d[3].ravel()]
         over_bound += [f"m={m} k={k} d={n}" for i, n in enumerate(sizes) if np.any(per_d[0, i] > per_d[2, i])]
         fit_d = fit_loglog(sizes, per_d[0], seed=m)
         outcomes.append(compare_slope(fit_d, 1.0, direction="at_most", what=f"m={m} k={k}: d-slope at r={r_fixed}"))
         measured[f"m{m}_d_slope"] = {**fit_d.as_dict(), "k": k, "sizes": sizes.tolist(),
                                      "error_mean": per_d[0].mean(axis=1).tolist()}
         ax_d.loglog(sizes, per_d[0].mean(axis=1), "s-", label=f"m={m} k={k}, r={r_fixed}")
+    outcomes.append(printed_agrees(np.concatenate(calculated), np.concatenate(formula), "ball_error"))
     outcomes.append(("fails" if over_bound else "holds",
                      f"Thm 3 with explicit constants (ball_error): largest error / bound {worst_ratio:.2g}"
                      + (f"; exceeded at {', '.join(over_bound[:5])}" if over_bound else "")))

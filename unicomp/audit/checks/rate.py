@@ -10,11 +10,13 @@ is caught whatever it reports about itself).  The error is that of the unnormali
 Rule (any "fails" fails):
 
 (a) fixed d, several d': the log-log slope in d' must be at most the bound's, :math:`1 - (k+1)/m`, read off
-    :func:`unicomp.theory.bounds.rate_error` over the same grid;
+    :func:`unicomp.theory.bounds.rate_error` over the same grid (the calculator itself compared with the
+    printed :math:`d\, d'^{1-(k+1)/m}`, :func:`~unicomp.audit.checks._compression.printed_agrees`);
 (b) :math:`d' = \lceil c\, d^\sigma \rceil` at the smallest degree the corollary allows
     (:func:`unicomp.theory.bounds.rate_min_degree`, checked against its definition: the smallest k with
     :math:`1 + \sigma(1 - (k+1)/m) < 0`): the slope in d must be at most
-    :func:`unicomp.theory.bounds.rate_exponent` (negative: the error vanishes), and the error must fall.
+    :func:`unicomp.theory.bounds.rate_exponent` (negative: the error vanishes; compared with the printed
+    :math:`1 + \sigma(1 - (k+1)/m)`), and the error must fall.
 Slopes come with stratified bootstrap intervals over seeds (:func:`unicomp.verify.claims.fit_loglog`);
 :func:`unicomp.verify.claims.compare_slope` gives the verdict with no extra tolerance (the bound is an upper
 bound on the rate: a slope above it with the whole interval above fails; an interval reaching the bound
@@ -40,6 +42,7 @@ from unicomp.audit.checks._compression import (
     bound_shifted,
     check_degree,
     degree_lowered,
+    printed_agrees,
     random_cluster,
     subset_error,
 )
@@ -90,6 +93,23 @@ def authors_slopes(anchors: Anchors) -> dict[str, dict[str, object]]:
     return out
 
 
+def _authors_figure(theirs: dict[str, dict[str, object]], ours_a: float, bound_a: float, ours_b: float,
+                    bound_b: float) -> plt.Figure:
+    """Fitted slope against the Thm 4 bound's slope: every point must lie on or below the diagonal."""
+    fig, ax = plt.subplots(figsize=(5, 4))
+    pts = [(float(v["bound"]), float(v["slope"]), v["ci"]) for v in theirs.values() if v["slope"] is not None]
+    x, y = np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
+    err = np.abs(np.array([p[2] for p in pts]).T - y)
+    ax.errorbar(x, y, yerr=err, fmt="o", ms=4, label="authors' Fig. 2 (d' = 0.1 d), per (m, k)")
+    ax.plot([bound_a], [ours_a], "r*", ms=12, label="ours (a): greedy, slope in d'")
+    ax.plot([bound_b], [ours_b], "gs", ms=8, label="ours (b): greedy, d' = 4 d^sigma, slope in d")
+    lim = [min(x.min(), y.min(), ours_a, ours_b) - 0.5, max(x.max(), bound_b) + 0.5]
+    ax.plot(lim, lim, "k--", lw=1, label="bound (slope = bound)")
+    ax.set(xlabel="Thm 4 bound on the slope", ylabel="measured slope", title="RATE: measured slopes vs the bound")
+    ax.legend(fontsize=7)
+    return fig
+
+
 def _fmt(value: object) -> str:
     return "n/a" if value is None else f"{float(value):.3f}"  # type: ignore[arg-type]
 
@@ -116,6 +136,10 @@ def run(ctx: AuditContext) -> None:
                       for d, s in zip(ds, sizes_b, strict=True)])
     fit_b = fit_loglog(ds, err_b[:, :, 0], seed=2)
     outcomes = [
+        printed_agrees(bounds.rate_error(d_a, sizes, k_a, m_a).value, d_a * sizes ** (1 - (k_a + 1) / m_a),
+                       f"(a) rate_error(d={d_a}, d', k={k_a}, m={m_a})"),
+        printed_agrees(bound_b, 1 + sigma * (1 - (k_b + 1) / m_b),
+                       f"(b) rate_exponent(k={k_b}, m={m_b}, sigma={sigma})"),
         compare_slope(fit_a, bound_a, direction="at_most", what=f"(a) m={m_a} k={k_a} d={d_a}: slope in d'"),
         ("holds" if k_b == smallest else "fails",
          f"(b) rate_min_degree(m={m_b}, sigma={sigma}) = {k_b}; smallest k with a vanishing exponent: {smallest}"),
@@ -135,6 +159,7 @@ def run(ctx: AuditContext) -> None:
         authors = {"source": AUTHORS_CSV, "theirs": theirs,
                    "ours": {"(a) slope in d'": fit_a.as_dict(), "(a) bound": bound_a, "(a) m, k": [m_a, k_a],
                             "(b) slope in d": fit_b.as_dict(), "(b) bound": bound_b}}
+        ctx.figure(_authors_figure(theirs, fit_a.slope, bound_a, fit_b.slope, bound_b), "authors")
         evidence += (f"; authors' Fig. 2 (their compressor, d' = 0.1 d): {sum(v['within_bound'] for v in fitted)}"
                      f"/{len(fitted)} fitted (m, k) slopes reach the bound 1-(k+1)/m, theirs at m={m_a} k={k_a}: "
                      f"{_fmt(theirs.get(f'm={m_a} k={k_a}', {}).get('slope'))} vs ours {fit_a.slope:.3f} (not gating)")

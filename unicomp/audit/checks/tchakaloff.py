@@ -15,7 +15,7 @@ Rule.  The theorem is the invariants, so a returned reduction that breaks one is
 family, m, k, precision).  A run that refuses with ``PrecisionError`` certifies nothing (the theorem is an
 existence statement): if every case was certified in at least one precision, "holds with caveat" naming
 the refused runs; a case certified in neither precision makes the finding "inconclusive" (more digits
-would decide).  Otherwise "holds".
+would decide).  Otherwise "holds".  No authors' numbers: their repository reports no recombination residuals.
 """
 
 from __future__ import annotations
