@@ -17,6 +17,8 @@ Sub-checks:
    95% residual-bootstrap interval is above 0).  Fewer than three: "inconclusive" -- a curve at the
    floor cannot show growth (the float64 curves at the quick tier, where our tuned-degree errors reach
    the floor; the full tier's mpmath sweep decides).
+   The same rule is applied to the authors' own curves (their m = 2 errors sit above the float64 floor,
+   1e-8 .. 1e-13; sizes whose geometric mean is at the floor are left out, trials resampled within d).
 2. **Against the authors' errors** at the sizes both have, per m: the mean of our :math:`\log E` must not
    exceed the mean of theirs by more than twice the standard error of theirs (their trials spread over 2-5
    decades at one d; zeros, their float64 ties, count as one ulp, 2.2e-16).  A compressor that leaves
@@ -30,9 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from unicomp.audit.checks._scaling import curve_boot
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, perturbed_weights, random_subset
-from unicomp.verify.claims import Outcome, combine, compare_slope, fit_loglog
+from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64
+from unicomp.verify.claims import LineFit, Outcome, combine, compare_slope, fit_loglog
 
 AUTHORS = {1: "fig8_polylog/polylog_error_1d.csv", 2: "fig8_polylog/polylog_error_2d.csv"}
 #: Their exact zeros (f(comp) == f(orig) in float64) stand for one ulp of a value of order one.
@@ -76,6 +80,23 @@ def _versus_authors(m: int, rows: list[dict[str, Any]], columns: dict[str, np.nd
     return ("holds", text), numbers
 
 
+def _authors_growth(m: int, columns: dict[str, np.ndarray]) -> Outcome:
+    """Sub-check 1 on the authors' own curve: sizes whose geometric-mean error is at the float64 floor are
+    left out; with at least three left, their slope (trials resampled within each d) must not be
+    significantly positive."""
+    errors = np.maximum(np.asarray(columns["least_error"], dtype=float), ULP)
+    d_col = np.asarray(columns["d"], dtype=float).astype(int)
+    trials = {d: errors[d_col == d] for d in sorted(set(d_col.tolist()))}
+    above = {d: e for d, e in trials.items() if np.exp(np.log(e).mean()) > FLOOR_FLOAT64}
+    label = f"authors' m={m} (their float64 data)"
+    if len(above) < MIN_SIZES:
+        return ("inconclusive", f"{label}: {len(above)} of {len(trials)} sizes above the float64 floor: "
+                                "their curve cannot show growth")
+    curve = curve_boot(list(above), list(above.values()), seed=m)
+    fit = LineFit(curve.slope, curve.level, *curve.slope_interval(), 0.95, curve.slopes.size)
+    return compare_slope(fit, 0.0, direction="at_most", what=f"{label} log-log slope")
+
+
 def run(ctx: AuditContext) -> None:
     fig8 = ctx.require("unicomp.experiments.fig8_polylog")
     data = fig8.run_fig8(ctx.tier, high_precision=ctx.full).data
@@ -97,6 +118,7 @@ def run(ctx: AuditContext) -> None:
             columns = anchors.read_csv(rel)
             outcome, numbers = _versus_authors(m, rows, columns)
             outcomes.append(outcome)
+            outcomes.append(_authors_growth(m, columns))
             authors["theirs"][f"m={m}"] = {"log10_mean": numbers.get("authors_log10_mean"),
                                            "d": numbers.get("d")}
             authors["ours"][f"m={m}"] = {"log10_mean": numbers.get("ours_log10_mean"),
