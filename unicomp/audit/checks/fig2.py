@@ -34,7 +34,8 @@ Sub-checks (all must hold; any "fails" fails the claim):
    the right degree), judged on the authors' data for every case whose curve covers their whole sweep
    above the float64 floor (the rule summarises that sweep), and at the full tier on ours as well (at the
    quick tier our window d <= 8000 is shorter than the one the rule was stated for, where even the authors'
-   own exponents drift from it by up to 0.35).
+   own exponents drift from it by up to 0.35), including the high-precision m = 1 cases the authors'
+   float64 runs could not measure.
 
 After the sub-checks, one compression per m (the largest degree, the smallest d) is redone and put
 through :func:`~unicomp.verify.claims.check_target_compression` (an :class:`InvariantViolation` stops the
@@ -140,6 +141,7 @@ def run(ctx: AuditContext) -> None:
     result = fig2.run_fig2(ctx.tier, high_precision=ctx.full)
     data = result.data
     sweep, ds = data["float64"], [int(d) for d in data["ds"]]
+    cfg = data["config"]
     anchors = ctx.anchors()
     their_rows = authors_fig2(anchors.read_csv(AUTHORS), floor=fig2.FLOOR_FLOAT64) if anchors else {}
     outcomes: list[Outcome] = []
@@ -167,6 +169,12 @@ def run(ctx: AuditContext) -> None:
                 (undecided if sub[0][0] == "inconclusive" else outcomes).append(sub[0])
                 outcomes.extend(sub[1:])
             rows[key]["vs_authors"] = numbers
+    hp = data.get("mpmath") or {}
+    for key, errors in (hp.get("errors") or {}).items():  # full tier: where float64 saturates (m = 1)
+        if not hp["saturated"][key]:
+            hp_ds = [int(d) for d in data["hp_ds"]]
+            curve = curve_boot(hp_ds, [errors[:, j] for j in range(len(hp_ds))], n_boot=N_BOOT, seed=7)
+            outcomes.append(_rule(key, curve, f"ours ({cfg['hp_digits']} digits)"))
     for m, cases in pooled.items():
         outcomes.append(_pooled(m, [d for _, d in cases], [key for key, _ in cases]))
     authors: dict[str, Any] | None = None
@@ -202,14 +210,12 @@ def run(ctx: AuditContext) -> None:
         evidence += "; the authors' data are not on this machine: the reproduction sub-checks were skipped"
     if verdict == "holds" and not ctx.full:
         verdict, caveat = "holds with caveat", "quick tier: d <= 8000, 6 trials; the rule judged on the authors' data"
-    cfg = data["config"]
     for m in cfg["ms"]:  # the sweep's own compressions, redone for one case per m, keep their invariants
         k, d = cfg["ks"][-1], ds[0]
         size = sweep["sizes"][_key(m, k)][0]
         pts = fig2.uniform_cloud(d, m, cfg["seed"])
         check_target_compression(compress(pts, degree=k, size=size, method=cfg["method"], seed=cfg["seed"]), pts,
                                  size=size)
-    hp = data.get("mpmath") or {}
     ctx.record(verdict, {"alpha": rows, "saturated": saturated, "high_precision_alpha": hp.get("alpha"),
                          "seconds": data["seconds"]},
                evidence, caveat=caveat, authors=authors,
