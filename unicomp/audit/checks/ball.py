@@ -28,7 +28,9 @@ Rule (three sub-checks per (m, k); any "fails" fails):
    :func:`unicomp.theory.bounds.ball_error` (:math:`2 L_h d M t^{k+1}/(1-t)`, :math:`t = \sqrt m\, r/\rho`,
    :math:`L_h = 1`, :math:`\rho, M` from ``DeepSetFunction.analytic_constants``, r the measured diameter):
    a rigorous inequality, no tolerance (the calculator compared with the formula evaluated here,
-   :func:`~unicomp.audit.checks._compression.printed_agrees`).
+   :func:`~unicomp.audit.checks._compression.printed_agrees`, and the constants with the strip on which
+   :math:`|\sigma| \le 1` is proved, :math:`\rho \max_a \|x_a\|_1 \le \pi/2`: the bound is 1e3-1e4 times
+   the measured error, so a wrong constant would not show in the comparison itself).
 Baseline: a uniformly random subset of the same size with equal weights.  No authors' numbers: the
 authors' repository measures no single-cluster errors.
 """
@@ -36,6 +38,8 @@ authors' repository measures no single-cluster errors.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -45,6 +49,7 @@ from unicomp import num_moments, recombine
 from unicomp.audit.checks._compression import check_degree, degree_lowered, printed_agrees, subset_error
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, random_subset, replace
+from unicomp.numerics.result import Compression
 from unicomp.numerics.testfunctions import DeepSetFunction, sigmoid_function
 from unicomp.theory.bounds import ball_error
 from unicomp.verify.claims import combine, compare_slope, fit_loglog, mean_slope
@@ -72,6 +77,21 @@ def _errors(f: DeepSetFunction, pts: np.ndarray, k: int, rng: np.random.Generato
     t = math.sqrt(m) * diameter / rho
     printed = 2 * d * bound_g * t ** (k + 1) / (1 - t)  # the explicit Thm 3 bound with L_h = 1, evaluated here
     return err, subset_error(f.g(pts), comp.size, rng), bound, printed
+
+
+def _strip_ratio(f: DeepSetFunction) -> float:
+    r"""How far the reported analytic constants reach: :math:`\rho \max_a \|x_a\|_1 / (\pi/2)`, and 0 if
+    :math:`M \ge 1` fails.
+
+    On a polydisc of radius :math:`\rho` about a real point, :math:`|\operatorname{Im}\langle z, x_a\rangle|
+    \le \rho \|x_a\|_1`, and :math:`|\sigma| \le 1` is proved on the strip :math:`|\operatorname{Im}| \le
+    \pi/2` only, so the pair :math:`(\rho, M)` the explicit bound uses is justified iff this ratio is
+    :math:`\le 1` (and :math:`M \ge 1`).
+    """
+    rho, bound_g = f.analytic_constants()
+    if bound_g < 1:
+        return math.inf
+    return rho * float(np.abs(f.directions).sum(axis=1).max()) / (math.pi / 2)
 
 
 def _r_sweep(m: int, k: int, d: int, radii: np.ndarray, seeds: list[int]) -> np.ndarray:
@@ -160,6 +180,12 @@ def run(ctx: AuditContext) -> None:
                                      "error_mean": per_d[0].mean(axis=1).tolist()}
         ax_d.loglog(sizes, per_d[0].mean(axis=1), "s-", label=f"m={m} k={k}, r={r_fixed}")
     outcomes.append(printed_agrees(np.concatenate(calculated), np.concatenate(formula), "ball_error"))
+    # the constants fed to ball_error: 1e-12 relative covers the rounding of pi/2 / ||x||_1 times ||x||_1
+    used = [*seeds, *(1000 + seed for seed in seeds)]  # the functions of the r-sweep and of the d-sweep
+    reach = max(_strip_ratio(sigmoid_function(m, seed=s)) for m in m_values for s in used)
+    outcomes.append(("fails" if reach > 1 + 1e-12 else "holds",
+                     f"analytic constants (rho, M) of the test functions: rho max||x_a||_1 / (pi/2) = {reach:.3g} "
+                     "(<= 1 keeps |sigmoid| <= M = 1 on the polydisc)"))
     outcomes.append(("fails" if over_bound else "holds",
                      f"Thm 3 with explicit constants (ball_error): largest error / bound {worst_ratio:.2g}"
                      + (f"; exceeded at {', '.join(over_bound[:5])}" if over_bound else "")))
@@ -177,9 +203,18 @@ def run(ctx: AuditContext) -> None:
                seeds=seeds)
 
 
+def _float64_only(orig: Callable[..., Compression]) -> Callable[..., Compression]:
+    """Mutant factory: ``recombine`` dropping its ``precision`` argument."""
+    def recombine_float64(*args: Any, precision: int | None = None, **kwargs: Any) -> Compression:
+        return orig(*args, **kwargs)
+    return recombine_float64
+
+
 MUTANTS: tuple[Mutant, ...] = (
     Mutant("ball-degree-clamped", "recombine matches (and reports) degree k - 1 when asked for k",
            replace("unicomp.numerics.caratheodory:recombine", degree_lowered)),
     Mutant("ball-random-subset", "a random subset of the same size with equal weights in place of recombine",
            random_subset("unicomp.numerics.caratheodory:recombine")),
+    Mutant("ball-precision-dropped", "recombine ignores precision= and returns a float64 result (invariants hold)",
+           replace("unicomp.numerics.caratheodory:recombine", _float64_only)),
 )
