@@ -72,7 +72,7 @@ def path_degree(size: int, m: int = M) -> int:
     r"""The largest k with :math:`N_{m,k} \le` ``size`` / 2 (at least 1).
 
     >>> path_degree(31), path_degree(95)
-    (4, 7)
+    (4, 8)
     """
     k = 1
     while num_moments(m, k + 1) <= size / 2:
