@@ -136,7 +136,7 @@ def run_fig2(tier: str = "quick", config: Fig2Config | None = None, *, high_prec
     Parameters
     ----------
     tier : {"quick", "full"}
-        Quick: :math:`m \\le 4`, :math:`d \\le 8000`, 2 trials (about a minute on 2 CPUs); full: the paper.
+        Quick: m = 2, 3, k = 1..3, :math:`d \\le 8000`, 6 trials, 16 functions (about 10 s of CPU); full: the paper.
     config : Fig2Config, optional
         Overrides the tier.
     high_precision : bool

@@ -4,7 +4,7 @@ with :math:`d' = 0.1 d` (error :math:`E \sim d^{-\alpha}`).
 Measurement: :func:`unicomp.experiments.fig2_error_scaling.run_fig2` -- d points uniform in
 :math:`[-1,1]^m`, compressed to :math:`\max(0.1 d, N_{m,k})` by Algorithm 1, error of the normalised
 sigmoid function (the geometric mean over ``functions`` independent test functions per compression).
-Quick tier: m = 2, 3, k = 1..3, d = 1000..8000, 6 trials, 16 functions (about 15 s); full tier: the
+Quick tier: m = 2, 3, k = 1..3, d = 1000..8000, 6 trials, 16 functions (about 10 s of CPU); full tier: the
 paper's sweep (m = 1..5, k = 1..6, d up to 128000, 20 trials) plus the high-precision m = 1 sweep.
 Per (m, k) the slope of the mean :math:`\log E` against :math:`\log d` is bootstrapped over trials within
 each d (:func:`~unicomp.audit.checks._scaling.curve_boot`).
