@@ -79,7 +79,7 @@ def run(ctx: AuditContext) -> None:
     smooth = ctx.require("unicomp.experiments.dlth_smooth")
     common = ctx.require("unicomp.experiments._common")
     with common.torch_threads(1):
-        result = smooth.run_dlth_smooth(ctx.tier, device="cpu")
+        result = smooth.run_dlth_smooth(ctx.tier, **({} if ctx.full else {"device": "cpu"}))
     data = result.data
     ctx.figure(result.figure)
     cfg = data["config"]
