@@ -203,6 +203,8 @@ def plot_smooth(data: Mapping[str, Any], axes: Any = None) -> Any:
     _band(axes[1], wid["widths"], wid["gap"], "compressed")
     axes[1].set_xscale("log")
     axes[1].set_yscale("log")
+    axes[1].set_xticks(wid["widths"], labels=[str(w) for w in wid["widths"]])
+    axes[1].xaxis.set_minor_locator(plt.NullLocator())
     axes[1].set_xlabel(f"width d (d'/d = {data['config']['ratio']})")
     axes[1].legend()
     fig.tight_layout()

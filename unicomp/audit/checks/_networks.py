@@ -310,7 +310,7 @@ def plot_with_authors(
         else:
             for run in AUTHORS_COLUMNS:
                 bottom.plot(authors["epoch"], authors[run], label=run)
-            bottom.set_title(f"authors: {title(key)}")
+            bottom.set_title(f"authors (the paper's scale): {key}")
         for ax in (top, bottom):
             ax.set_yscale("log")
             ax.set_xlabel("epoch")
