@@ -69,12 +69,17 @@ def test_exponent_boot_rejects_bad_shapes():
     ([2.4, 2.6, 2.8], "holds with caveat"),  # above the ideal
 ])
 def test_boost_verdict(ratios, verdict):
-    assert boost_verdict(_boot(ratios), 2.0, 1.86, what="x")[0] == verdict
+    assert boost_verdict(_boot(ratios), 2.0, [1.86], what="x")[0] == verdict
+
+
+def test_boost_band_spans_every_reported_ratio():
+    assert boost_verdict(_boot([1.65, 1.7, 1.75]), 2.0, [1.86], what="x")[0] == "fails"
+    assert boost_verdict(_boot([1.65, 1.7, 1.75]), 2.0, [1.86, 1.72], what="x")[0] == "holds"
 
 
 def test_boost_verdict_needs_a_resolved_original_exponent():
     fit = ExponentBoot(0.01, 0.02, 2.0, np.array([[-0.01, 0.0, np.nan], [0.03, 0.05, 1.7]]))
-    assert boost_verdict(fit, 2.0, 1.86, what="x")[0] == "inconclusive"
+    assert boost_verdict(fit, 2.0, [1.86], what="x")[0] == "inconclusive"
 
 
 def test_random_subset_dataset_keeps_size_mass_and_pairs(data):

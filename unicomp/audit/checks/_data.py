@@ -173,37 +173,39 @@ def exponent_boot(
     return ExponentBoot(alpha_o, alpha_c, ratio, np.column_stack([boot_o, boot_c, ratio_boot]))
 
 
-def boost_verdict(fit: ExponentBoot, ideal: float, reported: float, *, what: str) -> Outcome:
-    r"""Verdict for "compression multiplies the exponent by about ``ideal``" (reported: ``reported``).
+def boost_verdict(fit: ExponentBoot, ideal: float, reported: Sequence[float], *, what: str) -> Outcome:
+    r"""Verdict for "compression multiplies the exponent by about ``ideal``" (measured by the authors:
+    ``reported``, one or more ratios).
 
     With the 95% interval :math:`[r_-, r_+]` of the ratio :math:`\alpha_c/\alpha_o` and the band
-    :math:`B = [\min(\mathrm{ideal}, \mathrm{reported}), \max(\ldots)]` the paper stands for:
+    :math:`B` from the smallest to the largest of ``ideal`` and the ``reported`` ratios:
 
     * original exponent not resolved above 0 (an interval reaching 0 leaves the ratio undefined), or
       :math:`r_- \le 1 \le r_+` while :math:`r_+ \ge \min B` (no boost cannot be told from the claimed one)
       -> ``"inconclusive"``;
-    * :math:`r_+ < \min B` -> ``"fails"`` (a boost smaller than reported and than the ideal, or none);
+    * :math:`r_+ < \min B` -> ``"fails"`` (a boost smaller than every reported ratio and the ideal, or none);
     * the interval meets :math:`B` -> ``"holds"``;
     * :math:`r_- > \max B` -> ``"holds with caveat"`` (a larger boost than the theory's :math:`1/\sigma`:
       the compressed curve is not yet in its asymptotic regime).
 
     >>> good = ExponentBoot(0.7, 1.3, 1.86, np.array([[0.7, 1.3, 1.8], [0.7, 1.3, 1.9]]))
-    >>> boost_verdict(good, 2.0, 1.86, what="data")[0]
+    >>> boost_verdict(good, 2.0, [1.86], what="data")[0]
     'holds'
     >>> flat = ExponentBoot(0.7, 0.7, 1.0, np.array([[0.7, 0.7, 0.95], [0.7, 0.7, 1.05]]))
-    >>> boost_verdict(flat, 2.0, 1.86, what="data")[0]
+    >>> boost_verdict(flat, 2.0, [1.86], what="data")[0]
     'fails'
     """
-    band = (min(ideal, reported), max(ideal, reported))
+    band = (min(ideal, *reported), max(ideal, *reported))
     lo_o, hi_o = fit.interval("original")
     if lo_o <= 0 or not np.isfinite(fit.ratio):
         return "inconclusive", (f"{what}: original exponent {fit.original:.3f} [{lo_o:.3f}, {hi_o:.3f}] not "
                                 "resolved above 0, the ratio is undefined")
     lo, hi = fit.interval("ratio")
-    text = (f"{what}: exponent ratio compressed/original {fit.ratio:.2f} [{lo:.2f}, {hi:.2f}] vs ideal 1/sigma "
-            f"= {ideal:g} and reported {reported:.2f}")
+    authors = ", ".join(f"{r:.2f}" for r in reported)
+    text = (f"{what}: exponent ratio compressed/original {fit.ratio:.2f} [{lo:.2f}, {hi:.2f}] vs band "
+            f"[{band[0]:.2f}, {band[1]:.2f}] (ideal 1/sigma = {ideal:g}, authors {authors})")
     if hi < band[0]:
-        return "fails", text + ": the boost is smaller than both"
+        return "fails", text + ": the boost is below the band"
     if lo <= 1.0:
         return "inconclusive", text + ": the interval reaches 1 (no boost cannot be excluded)"
     if lo > band[1]:
