@@ -32,6 +32,9 @@ def test_tracking_fails_beyond_the_tolerance_and_is_inconclusive_when_coarser():
     assert nw.tracking_outcome(ref, ref * 1.04, 0.05, "x")[0] == "holds"
     assert nw.tracking_outcome(ref, ref * 1.06, 0.05, "x")[0] == "fails"
     assert nw.tracking_outcome(ref, ref * 1.06, 0.05, "x", coarser="quick")[0] == "inconclusive"
+    diverged = ref.copy()
+    diverged[0, -1] = np.nan
+    assert nw.tracking_outcome(ref, diverged, 0.05, "x", coarser="quick")[0] == "fails"  # not a matter of scale
 
 
 def test_learned_needs_every_final_loss_below_the_fraction_of_the_mean_predictor():

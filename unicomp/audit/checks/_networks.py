@@ -87,7 +87,8 @@ def curve_gap(reference: ArrayLike, other: ArrayLike) -> NDArray[np.float64]:
     Parameters
     ----------
     reference, other : array_like, shape (T,) or (seeds, T)
-        Positive losses at the same evaluation epochs.
+        Non-negative losses at the same evaluation epochs; a non-finite loss (a diverged run) makes that
+        seed's gap infinite.
 
     Returns
     -------
@@ -95,14 +96,18 @@ def curve_gap(reference: ArrayLike, other: ArrayLike) -> NDArray[np.float64]:
 
     >>> curve_gap([1.0, 0.5], [1.1, 0.5]).round(4)
     array([0.0953])
+    >>> curve_gap([1.0, 0.5], [1.0, float("nan")])
+    array([inf])
     """
     ref = np.atleast_2d(np.asarray(reference, dtype=np.float64))
     oth = np.atleast_2d(np.asarray(other, dtype=np.float64))
     if ref.shape != oth.shape or ref.size == 0:
         raise InputError(f"the curves must have the same non-empty shape, got {ref.shape} and {oth.shape}")
-    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(oth)) and np.all(ref > 0) and np.all(oth > 0)):
-        raise InputError("loss curves must be finite and positive")
-    return np.asarray(np.max(np.abs(np.log(oth) - np.log(ref)), axis=1))
+    if np.any(ref < 0) or np.any(oth < 0):
+        raise InputError("loss curves must be non-negative")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gaps = np.abs(np.log(oth) - np.log(ref))
+    return np.asarray(np.where(np.isfinite(gaps), gaps, np.inf).max(axis=1))
 
 
 def moment_outcome(error: float, what: str) -> tuple[str, str]:
@@ -136,7 +141,7 @@ def tracking_outcome(
             f"(per seed {', '.join(f'{g:.3f}' for g in gaps)}; the paper's own exp({tol:.3f}))")
     if gaps.mean() <= tol:
         return "holds", text
-    if coarser is not None:
+    if coarser is not None and np.all(np.isfinite(gaps)):
         return "inconclusive", text + f"; above the paper's, but {coarser}"
     return "fails", text + "; the curves are distinguishable"
 
