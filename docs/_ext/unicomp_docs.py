@@ -118,7 +118,7 @@ class AuditDirective(SphinxDirective):
         if report.is_file():
             self.env.note_dependency(str(report))
             findings = json.loads(report.read_text(encoding="utf-8"))
-            finding = next((f for f in findings if f.get("id") == claim), None)
+            finding = next((f for f in findings if f.get("id") == claim and f.get("verdict") != "not run"), None)
         if finding is None:
             text = (
                 f"No audit result for claim {claim} was present when these pages were built; "

@@ -1,65 +1,36 @@
 """``unicomp audit``: audit the paper's claims and write the verdict report.
 
-Runs the ``paper_checks/`` modules of the claims asked for (all by default) under pytest -- the same
-checks as ``pytest paper_checks/`` -- printing one progress line per check, then the verdict table, and
-writes ``report.md``, ``report.json``, ``runs/`` and ``figures/`` to ``--out``.  A claim that does not
-reproduce is a verdict in the report; the exit status is non-zero only when a check could not run (or a
-compression broke its invariants).  Needs a source checkout (``paper_checks/`` next to the package) and
-pytest.
+Runs the checks of the claims asked for (all 21 by default) -- :mod:`unicomp.audit.checks`, the same
+checks as ``pytest paper_checks/`` -- printing one progress line per check to stderr, then the verdict table
+to stdout, and writes ``report.md``, ``report.json``, ``runs/`` and ``figures/`` to ``--out``.  With
+``--mutants`` each claim's check is also run under each of its planted defects and the kill matrix is added
+to the report (``mutants.json``).  It needs only the installed package, not a source checkout.
+
+Exit status: 0 when every check ran (whatever the verdicts: a claim that does not reproduce is a finding);
+1 when a check raised before recording its verdict ("did not complete"); 3 when ``--mutants`` ran and the
+audit missed its own bar (a claim killed none of its mutants, or fewer than 90% were killed overall);
+2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from unicomp.errors import UnicompError
-from unicomp.verify.registry import get_claim, parse_claim_ids
+from unicomp.audit.report import kill_summary, report_rows, verdict_counts, verdict_table
+from unicomp.audit.runner import audit
+from unicomp.errors import InputError
 
-__all__ = ["ProgressPlugin", "find_checks", "register", "run"]
+__all__ = ["EXIT_CRASHED", "EXIT_MUTANTS_SURVIVED", "MIN_KILL_FRACTION", "register", "run"]
 
 _DEFAULT_OUT = "paper_checks/report"
-
-
-def find_checks() -> Path:
-    """The ``paper_checks/`` directory of the source checkout this package was imported from."""
-    root = Path(__file__).resolve().parents[2]
-    checks = root / "paper_checks"
-    if not (checks / "conftest.py").is_file():
-        raise UnicompError(
-            f"paper_checks/ not found next to the package ({root}); the audit runs from a source checkout"
-        )
-    return checks
-
-
-class ProgressPlugin:
-    """A pytest plugin printing ``[i/n] CLAIM verdict (seconds)`` as each check finishes."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.total = 0
-        self.done = 0
-        self._start = time.perf_counter()
-
-    def pytest_collection_finish(self, session: Any) -> None:
-        self.total = len(session.items)
-        print(f"unicomp audit: {self.total} checks collected", file=self.stream, flush=True)
-
-    def pytest_runtest_logreport(self, report: Any) -> None:
-        if report.when != "call" and not (report.failed or report.skipped):
-            return
-        if report.when == "teardown" and not report.failed:
-            return
-        self.done += 1
-        props = dict(report.user_properties)
-        label = props.get("claim", report.nodeid.split("::")[-1])
-        verdict = props.get("verdict") or report.outcome
-        elapsed = time.perf_counter() - self._start
-        print(f"[{self.done}/{self.total}] {label}: {verdict} ({report.duration:.1f} s, total {elapsed:.0f} s)",
-              file=self.stream, flush=True)
+EXIT_CRASHED = 1
+EXIT_MUTANTS_SURVIVED = 3
+#: The audit's bar for itself: at least this fraction of all planted defects killed (and every claim kills
+#: at least one of its own).
+MIN_KILL_FRACTION = 0.9
 
 
 def register(sub: Any) -> None:
@@ -67,36 +38,39 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "audit",
         help="audit the paper's claims and write a verdict report",
-        description="Run the paper audit (paper_checks/) and write report.md, report.json and figures.",
+        description="Run the paper audit and write report.md, report.json and figures. Exit status: 0 every "
+                    "check ran; 1 a check did not complete; 3 --mutants found the audit missing planted defects.",
     )
     p.add_argument("--full", action="store_true", help="the paper's scale (hours) instead of the quick tier")
     p.add_argument("--claims", default=None, metavar="ID,...",
                    help="comma-separated claim ids (default: all), e.g. BALL,PACKING")
     p.add_argument("--out", default=None, metavar="DIR", help=f"report directory (default {_DEFAULT_OUT})")
+    p.add_argument("--mutants", action="store_true",
+                   help="also run each claim's check under its planted defects (quick tier) and report the kill "
+                        "matrix")
     p.set_defaults(func=run)
 
 
-def build_pytest_args(args: argparse.Namespace, checks: Path) -> list[str]:
-    """The pytest command line for the parsed ``audit`` arguments."""
-    ids = parse_claim_ids(args.claims)
-    out = Path(args.out).resolve() if args.out else checks / "report"
-    files = [str(checks / get_claim(i).module) for i in ids]
-    missing = [f for f in files if not Path(f).is_file()]
-    if missing:
-        raise UnicompError(f"audit modules not found: {', '.join(missing)}")
-    cmd = [*files, "-q", "--no-header", "-p", "no:cacheprovider", f"--audit-out={out}"]
-    if args.full:
-        cmd.append("--full")
-    return cmd
-
-
 def run(args: argparse.Namespace) -> int:
-    """Run the audit; exit status 0 when every check ran, 1 when one could not."""
-    try:
-        import pytest
-    except ImportError:  # pragma: no cover - pytest is a dev dependency
-        raise UnicompError("the audit needs pytest (pip install 'unicomp[dev]')") from None
-    checks = find_checks()
-    cmd = build_pytest_args(args, checks)
-    status = pytest.main(cmd, plugins=[ProgressPlugin()])
-    return 0 if status == 0 else 1
+    """Run the audit; see the module docstring for the exit status."""
+    if args.full and args.mutants:
+        raise InputError("--mutants runs at the quick tier; leave out --full")
+    out = Path(args.out) if args.out else Path(_DEFAULT_OUT)
+    result = audit(args.claims, tier="full" if args.full else "quick", out_dir=out, mutants=args.mutants)
+    rows = [r for r in report_rows(result.runs) if r["verdict"] != "not run"]
+    print("paper audit verdicts")
+    print(verdict_table(rows, limit=110))
+    print("verdicts: " + ", ".join(f"{v}: {n}" for v, n in verdict_counts(rows).items()))
+    print(f"report: {result.paths['markdown']}")
+    if result.crashed:
+        names = ", ".join(r.claim_id for r in result.crashed)
+        print(f"unicomp audit: checks that did not complete: {names}", file=sys.stderr)
+        return EXIT_CRASHED
+    if result.mutants is not None:
+        summary = kill_summary(result.mutants, [r.claim_id for r in result.runs])
+        missed = summary["claims_killing_none"] + summary["claims_without_mutants"]
+        print(f"planted defects killed: {summary['killed']}/{summary['total']}; claims killing none of theirs "
+              f"(or declaring none): {', '.join(missed) or 'none'}")
+        if missed or not summary["total"] or summary["fraction"] < MIN_KILL_FRACTION:
+            return EXIT_MUTANTS_SURVIVED
+    return 0

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from unicomp.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
+    from numpy.typing import NDArray
     from torch import nn
 
     from unicomp.numerics.training import PairedRuns, TrainData
@@ -23,6 +25,8 @@ __all__ = [
     "ExperimentResult",
     "RunSettings",
     "eval_epochs",
+    "mean_predictor_loss",
+    "moment_error",
     "paired_summary",
     "plot_runs",
     "resolve_tier",
@@ -160,3 +164,44 @@ def plot_runs(
 def eval_epochs(epochs: int, every: int) -> list[int]:
     """Epochs ``0, every, 2 every, ...`` and the last one."""
     return sorted({*range(0, epochs + 1, max(1, every)), epochs})
+
+
+def mean_predictor_loss(targets: torch.Tensor) -> float:
+    r"""Mean squared error of predicting the targets' mean, :math:`\operatorname{mean}(y - \bar y)^2`.
+
+    >>> import torch
+    >>> mean_predictor_loss(torch.tensor([[1.0], [3.0]]))
+    1.0
+    """
+    import torch
+
+    y = targets.detach().to("cpu", torch.float64)
+    return float(torch.mean((y - y.mean(dim=0)) ** 2))
+
+
+def moment_error(
+    objects: NDArray[np.float64], kept: NDArray[np.float64], weights: NDArray[np.float64], degree: int
+) -> float:
+    r"""How far weighted objects are from carrying every moment of degree :math:`\le k` of ``objects``.
+
+    .. math:: \max_e \Bigl|\sum_j c_j \Phi_e(\theta'_j) - \sum_i \Phi_e(\theta_i)\Bigr| \Big/ d,
+
+    with :math:`\Phi_e` the Chebyshev basis of :math:`\Pi_k` on the bounding box of ``objects`` (each
+    feature lies in :math:`[-1, 1]` there, so this is a scale-free accuracy, 0 for an exact compression).
+    It is measured on the modules themselves (objects and weights as trained), whatever their compression
+    reports.
+
+    >>> import numpy as np
+    >>> pts = np.array([[0.0], [1.0], [2.0]])
+    >>> moment_error(pts, np.array([[0.0], [2.0]]), np.array([1.5, 1.5]), 1)
+    0.0
+    >>> round(moment_error(pts, np.array([[0.0], [2.0]]), np.array([1.5, 1.5]), 2), 3)
+    0.667
+    """
+    import numpy as np
+
+    from unicomp.numerics.basis import ChebyshevBasis
+
+    basis = ChebyshevBasis.fit(objects, degree)
+    target = basis(objects).sum(axis=0)
+    return float(np.max(np.abs(weights @ basis(kept) - target)) / objects.shape[0])

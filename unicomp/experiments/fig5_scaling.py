@@ -15,8 +15,8 @@ to width :math:`d'` at initialisation, trained with the 1/c rule (compressed).  
 :math:`d` and to the compressed losses against :math:`d'`.
 
 *Reported* fitted exponents: (a) 0.683 (original) -> 1.271 (compressed; ideal 1.366);
-(b) 0.308 -> 0.608 (ideal 0.616).  The paper does not state the epochs or batch size of (a); this module
-trains (a) full-batch for a fixed number of steps at every :math:`d`.
+(b) 0.308 -> 0.608 (ideal 0.616).  The paper does not state the epochs or batch size of (a); the full tier
+trains as the authors' script does (:data:`TIERS`), the quick tier full-batch for a fixed number of steps.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ REPORTED_FIG5: dict[str, tuple[float, float]] = {"data": (0.683, 1.271), "width"
 class Fig5Config:
     """Parameters of both panels of Fig. 5 (see :data:`TIERS`).
 
-    ``data_*`` fields configure panel (a) (``data_epochs`` full-batch steps, or epochs of
-    ``data_batch_size``), ``width_*`` panel (b).
+    ``data_*`` fields configure panel (a) (``data_epochs`` full-batch steps, or epochs of :math:`d` samples
+    drawn in batches of ``min(data_batch_size, d // 2)``, as in the authors' script), ``width_*`` panel (b).
     """
 
     data_sizes: Sequence[int] = tuple(2**e for e in range(9, 20))
@@ -85,22 +85,23 @@ class Fig5Config:
     threads: int | None = 1
 
 
-#: ``quick``: a couple of minutes on 2 CPU cores (fewer sizes, short training, 2 seeds); ``full``: the
-#: paper's ranges (a GPU job).  At the quick tier panel (b) is lightly trained (the high-frequency harmonic
-#: needs thousands of epochs): its test MSE falls only ~20% over the widths (``dynamic_range``), so its
-#: exponents are small and uncertain; the paper's values need the full tier.
+#: ``quick``: panel (a) on d = 2^10..2^13, 400 full-batch AdamW steps, 3 seeds (about 20 s on 2 idle CPU
+#: cores); panel (b) is lightly trained at this tier (the high-frequency harmonic needs thousands of
+#: epochs, its test MSE hardly falls over the widths: ``dynamic_range``), so it is for the full tier.
+#: ``full``: the authors' own setting (their ``fig5_scaling_law/trainds.py`` and ``width.py``): panel (a)
+#: d = 2^9..2^19 (2^8 is not compressed by 16 sqrt d), AdamW lr 1e-3, 2048 epochs of d samples drawn in
+#: batches of min(512, d/2), 5 seeds; panel (b) widths 2^9..2^14, 2000 epochs of batch 128 (a GPU job).
 TIERS: dict[str, Fig5Config] = {
     "quick": Fig5Config(
-        data_sizes=(2**10, 2**11, 2**12, 2**13, 2**14),
-        data_epochs=600,
-        n_test=10_000,
+        data_sizes=(2**10, 2**11, 2**12, 2**13),
+        data_epochs=400,
+        n_test=5000,
         widths=(2**9, 2**10, 2**11, 2**12),
         width_n_train=6000,
         width_epochs=50,
         width_lr=3e-3,
-        seeds=2,
     ),
-    "full": Fig5Config(),
+    "full": Fig5Config(data_epochs=2048, data_batch_size=512, data_lr=1e-3, seeds=5),
 }
 
 
@@ -123,23 +124,25 @@ def _check_sizes(sizes: Sequence[int], factor: float, name: str) -> list[tuple[i
     return pairs
 
 
-def _data_panel(config: Fig5Config) -> NDArray[np.float64]:
-    """Final test MSE, shape (seeds, sizes, 2): original at d, compressed at d'."""
+def _data_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Final test MSE, shape (seeds, sizes, 2): original at d, compressed at d'; and the kept sizes."""
     pairs = _check_sizes(config.data_sizes, config.factor, "data_sizes")
     teacher = make_teacher(config.teacher_width, config.seed)
     x_test, y_test = teacher_data(teacher, config.n_test, noise=0.0, seed=config.seed + 10**6)
     test = as_train_data(x_test, y_test)
     out = np.zeros((config.seeds, len(pairs), 2))
+    kept = np.zeros((config.seeds, len(pairs)), dtype=np.int64)
     for s in range(config.seeds):
         for i, (d, dp) in enumerate(pairs):
             seed = config.seed + 1000 * s + i
             x, y = teacher_data(teacher, d, noise=config.noise, seed=seed)
             ds = compress_dataset(x, y, degree=config.degree, size=dp, method=config.method, seed=seed)
+            kept[s, i] = len(ds)
             cfg = TrainConfig(
                 optimizer="adamw",
                 lr=config.data_lr,
                 epochs=config.data_epochs,
-                batch_size=config.data_batch_size,
+                batch_size=None if config.data_batch_size is None else min(config.data_batch_size, d // 2),
                 weighting="loss" if config.data_batch_size is None else "sampler",
                 samples_per_epoch=d,
                 seed=seed,
@@ -153,26 +156,26 @@ def _data_panel(config: Fig5Config) -> NDArray[np.float64]:
                 test=test,
             )
             out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
-    return out
+    return out, kept
 
 
-def _width_panel(config: Fig5Config) -> NDArray[np.float64]:
-    """Final test MSE, shape (seeds, widths, 2): original at width d, compressed at width d'."""
+def _width_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Final test MSE, shape (seeds, widths, 2): original at width d, compressed at width d'; the kept widths."""
     import torch
 
     pairs = _check_sizes(config.widths, config.factor, "widths")
     test = harmonic_data(config.n_test, noise=0.0, seed=config.seed + 10**6)
     out = np.zeros((config.seeds, len(pairs), 2))
+    kept = np.zeros((config.seeds, len(pairs)), dtype=np.int64)
     for s in range(config.seeds):
         data = harmonic_data(config.width_n_train, noise=config.width_noise, seed=config.seed + 1000 * s)
         for i, (d, dp) in enumerate(pairs):
             seed = config.seed + 1000 * s + i
             torch.manual_seed(seed)
             net = nn.Sequential(nn.Linear(2, d), nn.ReLU(), nn.Linear(d, 1))
-            models = {
-                "original": net,
-                "compressed": compress_mlp(net, degree=config.degree, width=dp, method=config.method, seed=seed),
-            }
+            compressed = compress_mlp(net, degree=config.degree, width=dp, method=config.method, seed=seed)
+            kept[s, i] = compressed.width
+            models = {"original": net, "compressed": compressed}
             cfg = TrainConfig(
                 optimizer="adamw",
                 lr=config.width_lr,
@@ -184,7 +187,7 @@ def _width_panel(config: Fig5Config) -> NDArray[np.float64]:
             )
             runs = paired_runs(models, data, cfg, test=test)
             out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
-    return out
+    return out, kept
 
 
 def _fits(
@@ -260,7 +263,8 @@ def run_fig5(
     """Run Fig. 5 at a tier (or a given config, with field ``overrides``); returns data and figure.
 
     ``data[panel]`` (``"data"``, ``"width"``) holds the sizes, compressed sizes, the final test MSE per
-    seed (shape (seeds, sizes, 2): original, compressed), ``dynamic_range`` (largest over smallest mean
+    seed (shape (seeds, sizes, 2): original, compressed), the sizes the compressions actually kept
+    (``kept_sizes``, shape (seeds, sizes)), ``dynamic_range`` (largest over smallest mean
     original loss; near 1 means no scaling was measured), the fits with bootstrap intervals, the fitted
     exponents (original vs :math:`d`, compressed vs :math:`d'`, ideal :math:`2\\alpha`) and the reported ones.
 
@@ -296,7 +300,7 @@ def _run(config: Fig5Config, panels: Sequence[str]) -> ExperimentResult:
         sizes_cfg = config.data_sizes if panel == "data" else config.widths
         sizes = np.array(sizes_cfg, dtype=np.float64)
         compressed = np.array([compressed_size(int(d), config.factor) for d in sizes_cfg], dtype=np.float64)
-        losses = _data_panel(config) if panel == "data" else _width_panel(config)
+        losses, kept = _data_panel(config) if panel == "data" else _width_panel(config)
         fits = _fits(sizes, compressed, losses, config.seed, config.n_boot)
         _plot(
             ax,
@@ -311,6 +315,7 @@ def _run(config: Fig5Config, panels: Sequence[str]) -> ExperimentResult:
             "sizes": sizes,
             "compressed_sizes": compressed,
             "test_mse": losses,
+            "kept_sizes": kept,
             "dynamic_range": _dynamic_range(losses),
             **{k: v for k, v in fits.items() if k != "objects"},
         }

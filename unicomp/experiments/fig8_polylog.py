@@ -138,8 +138,13 @@ def run_fig8(tier: str = "quick", config: Fig8Config | None = None, *, high_prec
     return ExperimentResult(data=data, figure=plot_fig8(data).figure)
 
 
-def plot_fig8(data: Mapping[str, Any], ax: Any = None) -> Any:
-    """Best error against :math:`d` (solid: float64, dashed: mpmath), one line per m; returns the axes."""
+def plot_fig8(data: Mapping[str, Any], ax: Any = None,
+              reference: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None) -> Any:
+    """Best error against :math:`d` (solid: float64, dashed: mpmath), one line per m; returns the axes.
+
+    ``reference`` maps ``"m=.."`` to (d of each trial, best error of each trial) of another sweep (the
+    authors' measured errors), drawn as crosses.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -149,6 +154,8 @@ def plot_fig8(data: Mapping[str, Any], ax: Any = None) -> Any:
             ds = [r["d"] for r in rows]
             errs = [max(r["best_error"], r["floor"]) for r in rows]  # saturated runs drawn at the floor
             ax.loglog(ds, errs, style, ms=3, label=f"{key} {prec}")
+    for key, (ref_ds, ref_errs) in (reference or {}).items():
+        ax.loglog(ref_ds, ref_errs, "x", ms=4, label=f"{key} authors (per trial)")
     ax.set_xlabel("d")
     ax.set_ylabel("best error over k")
     ax.legend(fontsize=6)

@@ -10,7 +10,7 @@ The paper's quantitative claims come in a few shapes, each with one checker here
   baseline does (:func:`trajectory_gap`).
 
 Each checker returns a verdict (``"holds"``, ``"holds with caveat"``, ``"fails"``) and a sentence of
-evidence with the numbers, ready for :class:`~unicomp.verify.registry.Finding`.
+evidence with the numbers, ready for :class:`~unicomp.audit.registry.Finding`.
 
 Notes
 -----
@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 Outcome = tuple[str, str]
+_SUB_VERDICTS = ("holds", "holds with caveat", "inconclusive", "fails")
 
 
 def _check_reference(value: float, tol: float, name: str) -> None:
@@ -229,22 +230,34 @@ def trajectory_gap(
 
 
 def combine(outcomes: Sequence[Outcome], *, show: int = 3) -> tuple[str, str | None, str]:
-    """One verdict from several sub-checks: any ``fails`` fails, else any caveat gives a caveat.
+    """One verdict from several sub-checks.
 
-    Returns ``(verdict, caveat, evidence)``; the evidence quotes the failing (or caveated) sub-checks,
-    or the first ``show`` of them when all hold, and counts how many hold outright.
+    Any ``"fails"`` fails; else any ``"inconclusive"`` makes the claim inconclusive (a sub-check that could
+    not decide leaves the claim undecided, whatever the others say); else any caveat gives a caveat; else
+    it holds.  Returns ``(verdict, caveat, evidence)``: the caveat names the sub-checks behind it, the
+    evidence quotes the failing (or undecided, or caveated) sub-checks, or the first ``show`` of them when
+    all hold, and counts how many hold outright.
 
     >>> combine([("holds", "a"), ("holds with caveat", "b")])
     ('holds with caveat', '1 of 2 sub-checks hold only with a caveat', 'b (1/2 sub-checks hold outright)')
+    >>> combine([("holds", "a"), ("inconclusive", "b saturated")])[:2]
+    ('inconclusive', '1 of 2 sub-checks cannot decide: b saturated')
     """
     if not outcomes:
         raise InputError("combine needs at least one outcome")
+    unknown = [v for v, _ in outcomes if v not in _SUB_VERDICTS]
+    if unknown:
+        raise InputError(f"sub-check verdicts must be one of {_SUB_VERDICTS}, got {unknown[0]!r}")
     failed = [t for v, t in outcomes if v == "fails"]
+    undecided = [t for v, t in outcomes if v == "inconclusive"]
     caveats = [t for v, t in outcomes if v == "holds with caveat"]
     held = sum(v == "holds" for v, _ in outcomes)
     tail = f" ({held}/{len(outcomes)} sub-checks hold outright)"
     if failed:
         return "fails", None, "; ".join(failed) + tail
+    if undecided:
+        note = f"{len(undecided)} of {len(outcomes)} sub-checks cannot decide: " + "; ".join(undecided)
+        return "inconclusive", note, "; ".join(undecided + caveats) + tail
     if caveats:
         note = f"{len(caveats)} of {len(outcomes)} sub-checks hold only with a caveat"
         return "holds with caveat", note, "; ".join(caveats) + tail

@@ -1,15 +1,18 @@
-"""The claim registry and findings (unicomp.verify.registry)."""
+"""The claim registry and findings (unicomp.audit.registry)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import tomllib
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from unicomp.audit.registry import CLAIMS, VERDICTS, Finding, Registry, get_claim, param_hash, parse_claim_ids
 from unicomp.errors import InputError
-from unicomp.verify.registry import CLAIMS, VERDICTS, Finding, Registry, get_claim, param_hash, parse_claim_ids
 
 CLAIMS_MD = Path(__file__).resolve().parents[3] / "shared" / "paper" / "CLAIMS.md"
 PAPER_CHECKS = Path(__file__).resolve().parents[2] / "paper_checks"
@@ -29,9 +32,16 @@ def test_ids_match_the_contract():
     assert [c.id for c in CLAIMS] == rows
 
 
-def test_every_claim_has_its_audit_module():
+def test_every_claim_has_its_check_and_its_pytest_entry():
     missing = [c.module for c in CLAIMS if not (PAPER_CHECKS / c.module).is_file()]
+    missing += [c.check_module for c in CLAIMS if importlib.util.find_spec(c.check_module) is None]
     assert missing == []
+
+
+def test_claim_texts_come_from_the_packaged_toml():
+    entries = tomllib.loads(resources.files("unicomp.audit").joinpath("claims.toml").read_text())["claim"]
+    assert [e["id"] for e in entries] == [c.id for c in CLAIMS]
+    assert all(e["rule"] == c.rule and e["reference"] == c.reference for e, c in zip(entries, CLAIMS, strict=True))
 
 
 def test_lookup_and_parsing():
@@ -50,18 +60,20 @@ def test_finding_validation():
         Finding("BALL", "maybe", {}, "x")
     with pytest.raises(InputError, match="caveat"):
         Finding("BALL", "holds with caveat", {}, "x")
+    with pytest.raises(InputError, match="caveat"):  # an inconclusive verdict must say why and what would decide
+        Finding("BALL", "inconclusive", {}, "x")
     with pytest.raises(InputError, match="evidence"):
         Finding("BALL", "holds", {}, "  ")
     with pytest.raises(InputError, match="tier"):
         Finding("BALL", "holds", {}, "x", tier="medium")
-    assert set(VERDICTS) == {"holds", "holds with caveat", "fails", "not checkable here"}
+    assert set(VERDICTS) == {"holds", "holds with caveat", "inconclusive", "fails", "not checkable here"}
 
 
 def test_finding_to_dict_is_json_and_keyed_by_parameters():
     f = Finding("RATE", "fails", {"slope": np.float64(-0.5), "curve": np.arange(3), "bad": float("nan")},
                 "slope too shallow", params={"d": np.int64(10)}, seeds=[0, 1])
     entry = json.loads(json.dumps(f.to_dict()))
-    assert {"id", "source", "claim", "verdict", "measured", "reference", "evidence"} <= set(entry)
+    assert {"id", "source", "claim", "verdict", "measured", "reference", "evidence", "authors"} <= set(entry)
     assert entry["measured"] == {"slope": -0.5, "curve": [0, 1, 2], "bad": "nan"}
     assert entry["param_hash"] == param_hash("RATE", {"d": 10}, "quick") != param_hash("RATE", {"d": 11}, "quick")
     assert param_hash("RATE", {"d": 10}, "full") != entry["param_hash"]

@@ -1,0 +1,245 @@
+r"""Run claim checks (optionally under planted defects) and collect what they found.
+
+:func:`run_claim` imports ``unicomp.audit.checks.<id>``, calls its ``run(ctx)`` at the requested tier and
+returns a :class:`ClaimRun`: the finding, or -- when the check raised before recording one -- the error.
+:func:`run_mutants` runs a claim's check once under each mutant of its ``MUTANTS`` and returns one
+:class:`MutantRun` per mutant (killed or survived).  :func:`audit` does both for a list of claims, prints a
+progress line per run and writes the report (:mod:`unicomp.audit.report`).
+
+Examples
+--------
+>>> from unicomp.audit.runner import run_claim
+>>> run = run_claim("NEWTON", tier="quick", out_dir="/tmp/unicomp-audit-doctest")  # doctest: +SKIP
+>>> run.status  # doctest: +SKIP
+'holds'
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TextIO
+
+from unicomp.audit.context import AuditContext, NotCheckable
+from unicomp.audit.mutants import Mutant
+from unicomp.audit.registry import DID_NOT_COMPLETE, Finding, Registry, get_claim, parse_claim_ids
+from unicomp.audit.report import write_report
+from unicomp.errors import UnicompError
+
+__all__ = ["AuditResult", "ClaimRun", "MutantRun", "audit", "check_module", "run_claim", "run_mutants"]
+
+#: Exceptions through which the project's own verification stops a check (a kill under a mutant).
+VERIFICATION_ERRORS: tuple[type[BaseException], ...] = (AssertionError, UnicompError)
+
+
+@dataclass
+class ClaimRun:
+    """One claim's check: its finding, or the error that stopped it before it recorded one.
+
+    Attributes
+    ----------
+    claim_id : str
+    finding : Finding or None
+    error : str or None
+        ``"ExceptionType: message"`` with the innermost frame, when the check raised.
+    elapsed : float
+        Wall-clock seconds.
+    exception : BaseException or None
+        The exception itself (not serialised).
+    """
+
+    claim_id: str
+    finding: Finding | None
+    error: str | None
+    elapsed: float
+    exception: BaseException | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        """The verdict, or :data:`~unicomp.audit.registry.DID_NOT_COMPLETE`."""
+        return self.finding.verdict if self.finding is not None else DID_NOT_COMPLETE
+
+
+@dataclass
+class MutantRun:
+    """One claim's check under one planted defect.
+
+    Attributes
+    ----------
+    claim_id, mutant, description : str
+    status : str
+        The verdict under the defect, or ``"raised <Type>"`` when the check stopped.
+    killed : bool
+        Whether the audit caught the defect (``"fails"``, or the project's verification raised).
+    detail : str
+        The evidence (or the error message), cut short.
+    elapsed : float
+    """
+
+    claim_id: str
+    mutant: str
+    description: str
+    status: str
+    killed: bool
+    detail: str
+    elapsed: float
+
+
+@dataclass
+class AuditResult:
+    """What :func:`audit` ran: the claim runs, the mutant runs and the report paths."""
+
+    runs: list[ClaimRun]
+    mutants: list[MutantRun] | None
+    paths: dict[str, Path]
+
+    @property
+    def crashed(self) -> list[ClaimRun]:
+        """The claim runs that did not complete."""
+        return [r for r in self.runs if r.finding is None]
+
+
+def check_module(claim_id: str) -> ModuleType:
+    """The module measuring ``claim_id`` (``run(ctx)`` and ``MUTANTS``)."""
+    return importlib.import_module(get_claim(claim_id).check_module)
+
+
+def _describe(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message[:600]}{where}"
+
+
+def _single_threaded() -> Callable[[], None]:
+    """One BLAS and one torch thread while the checks run (they run many small problems; on two cores the
+    default threading spends its time synchronising: a batched QR measured 100x slower); returns the undo."""
+    from threadpoolctl import threadpool_limits
+
+    limits = threadpool_limits(limits=1)
+    restore_torch: Callable[[], None] = lambda: None  # noqa: E731
+    if "torch" in sys.modules or importlib.util.find_spec("torch") is not None:
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        restore_torch = lambda: torch.set_num_threads(before)  # noqa: E731
+
+    def undo() -> None:
+        limits.restore_original_limits()
+        restore_torch()
+
+    return undo
+
+
+def run_claim(
+    claim_id: str, *, tier: str = "quick", out_dir: str | os.PathLike[str], registry: Registry | None = None
+) -> ClaimRun:
+    """Run one claim's check; never raises for an error inside the check (it is returned instead).
+
+    Parameters
+    ----------
+    claim_id : str
+    tier : {"quick", "full"}
+    out_dir : path
+        Report directory (figures are written under it).
+    registry : Registry, optional
+        Where the finding is filed (a fresh one by default).
+    """
+    registry = registry if registry is not None else Registry()
+    claim = get_claim(claim_id)
+    ctx = AuditContext(claim.id, tier, Path(out_dir), registry)
+    start = time.perf_counter()
+    undo = _single_threaded()
+    error: BaseException | None = None
+    try:
+        check_module(claim.id).run(ctx)
+    except NotCheckable:
+        pass
+    except Exception as exc:
+        error = exc
+    finally:
+        undo()
+    elapsed = time.perf_counter() - start
+    finding = next((f for f in registry if f.id == claim.id), None)
+    if error is None and finding is None:
+        error = RuntimeError(f"the check of {claim.id} returned without recording a finding")
+    return ClaimRun(claim.id, finding, None if error is None else _describe(error), elapsed, error)
+
+
+def _mutant_run(claim_id: str, mutant: Mutant, run: ClaimRun) -> MutantRun:
+    if run.finding is not None:
+        killed = run.finding.verdict == "fails"
+        status, detail = run.finding.verdict, run.finding.evidence
+    else:
+        killed = isinstance(run.exception, VERIFICATION_ERRORS)
+        status = f"raised {type(run.exception).__name__}"
+        detail = run.error or ""
+    return MutantRun(claim_id, mutant.name, mutant.description, status, killed, detail[:300], run.elapsed)
+
+
+def mutants_of(claim_id: str) -> tuple[Mutant, ...]:
+    """The planted defects declared for ``claim_id``."""
+    return tuple(getattr(check_module(claim_id), "MUTANTS", ()))
+
+
+def run_mutants(
+    claim_id: str, *, out_dir: str | os.PathLike[str], names: Sequence[str] | None = None,
+    progress: Callable[[MutantRun], None] | None = None,
+) -> list[MutantRun]:
+    """Run ``claim_id``'s quick-tier check once under each of its mutants (or those in ``names``)."""
+    results = []
+    for mutant in mutants_of(claim_id):
+        if names is not None and mutant.name not in names:
+            continue
+        with mutant.apply():
+            run = run_claim(claim_id, tier="quick", out_dir=Path(out_dir) / "mutants" / mutant.name)
+        result = _mutant_run(get_claim(claim_id).id, mutant, run)
+        if progress is not None:
+            progress(result)
+        results.append(result)
+    return results
+
+
+def audit(
+    claims: str | Sequence[str] | None = None,
+    *,
+    tier: str = "quick",
+    out_dir: str | os.PathLike[str],
+    mutants: bool = False,
+    stream: TextIO | None = None,
+) -> AuditResult:
+    """Run the checks of ``claims`` (all 21 by default), optionally their mutants, and write the report.
+
+    Prints ``[i/n] CLAIM: verdict (s, total s)`` per run to ``stream`` (stderr by default).
+    """
+    ids = parse_claim_ids(claims)
+    out = Path(out_dir)
+    stream = stream if stream is not None else sys.stderr
+    start = time.perf_counter()
+    registry = Registry()
+    runs: list[ClaimRun] = []
+    for i, claim_id in enumerate(ids, 1):
+        run = run_claim(claim_id, tier=tier, out_dir=out, registry=registry)
+        runs.append(run)
+        note = f" -- {run.error}" if run.error else ""
+        print(f"[{i}/{len(ids)}] {claim_id}: {run.status} ({run.elapsed:.1f} s, total "
+              f"{time.perf_counter() - start:.0f} s){note}", file=stream, flush=True)
+    mutant_runs: list[MutantRun] | None = [] if mutants else None
+    if mutant_runs is not None:
+        def show(m: MutantRun) -> None:
+            print(f"  mutant {m.claim_id}/{m.mutant}: {'killed' if m.killed else 'SURVIVED'} ({m.status}, "
+                  f"{m.elapsed:.1f} s)", file=stream, flush=True)
+
+        for run in runs:  # a check that did not complete cannot be judged under a defect
+            if run.finding is not None:
+                mutant_runs += run_mutants(run.claim_id, out_dir=out, progress=show)
+    paths = write_report(runs, out, mutants=mutant_runs)
+    return AuditResult(runs, mutant_runs, paths)
