@@ -65,7 +65,7 @@ CENTRE = 0.3
 
 
 def _errors(f: DeepSetFunction, pts: np.ndarray, k: int, rng: np.random.Generator,
-            digits: int | None = None) -> tuple[float, float, float]:
+            digits: int | None = None) -> tuple[float, float, float, float]:
     """(compression error, random-subset error, ball_error, the same bound evaluated here) on one cluster."""
     comp = recombine(pts, degree=k, precision=digits)
     check_degree(comp, pts, degree=k)
@@ -76,7 +76,7 @@ def _errors(f: DeepSetFunction, pts: np.ndarray, k: int, rng: np.random.Generato
     bound = float(ball_error(d, diameter, k, m, rho, bound_g, 1.0).value)
     t = math.sqrt(m) * diameter / rho
     printed = 2 * d * bound_g * t ** (k + 1) / (1 - t)  # the explicit Thm 3 bound with L_h = 1, evaluated here
-    return err, subset_error(f.g(pts), comp.size, rng), bound, printed
+    return err, float(subset_error(f.g(pts), comp.size, rng)), bound, printed
 
 
 def _strip_ratio(f: DeepSetFunction) -> float:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -72,7 +72,7 @@ def _errors(compress: Callable[..., Compression], d: int, m: int, k: int, size: 
     return float(f.error(comp, pts)) * d, subset_error(f.g(pts), size, rng)
 
 
-def authors_slopes(anchors: Anchors) -> dict[str, dict[str, object]]:
+def authors_slopes(anchors: Anchors) -> dict[str, dict[str, Any]]:
     """Per (m, k) of the authors' Fig. 2 table: fitted slope of the error in d and the Thm 4 bound."""
     table = anchors.read_csv(AUTHORS_CSV)
     err = np.abs(table["orig"] - table["comp"])
@@ -93,7 +93,7 @@ def authors_slopes(anchors: Anchors) -> dict[str, dict[str, object]]:
     return out
 
 
-def _authors_figure(theirs: dict[str, dict[str, object]], ours_a: float, bound_a: float, ours_b: float,
+def _authors_figure(theirs: dict[str, dict[str, Any]], ours_a: float, bound_a: float, ours_b: float,
                     bound_b: float) -> plt.Figure:
     """Fitted slope against the Thm 4 bound's slope: every point must lie on or below the diagonal."""
     fig, ax = plt.subplots(figsize=(5, 4))

@@ -20,6 +20,8 @@ would decide).  Otherwise "holds".  No authors' numbers: their repository report
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from unicomp import PrecisionError, num_moments, recombine
@@ -52,7 +54,7 @@ def run(ctx: AuditContext) -> None:
     cases = FULL_CASES if ctx.full else QUICK_CASES
     n = 400 if ctx.full else 120
     seeds = [0, 1] if ctx.full else [0]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m, k in cases:
         for kind in FAMILIES:
             for seed in seeds:
@@ -73,7 +75,7 @@ def run(ctx: AuditContext) -> None:
     certified = {(r["m"], r["k"], r["family"], r["seed"]) for r in ok}
     unverified = sorted({f"{r['family']} m={r['m']} k={r['k']}" for r in rows
                          if (r["m"], r["k"], r["family"], r["seed"]) not in certified})
-    measured = {
+    measured: dict[str, Any] = {
         "runs": len(rows), "passed_invariants": len(ok),
         "max_residual_float64": worst["float64"], "max_residual_50_digits": worst[DIGITS],
         "max_size_over_N": max((int(r["size"]) / num_moments(int(r["m"]), int(r["k"])) for r in ok), default=None),
