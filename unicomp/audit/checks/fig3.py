@@ -54,9 +54,9 @@ from unicomp.verify.claims import Outcome, combine
 
 #: "Several times worse": the naive run's final test MSE at least three times the original's.
 SEVERAL = 3.0
-#: "Close": the compressed run leaves at most a quarter of the naive subset's excess test loss.
+#: "Close": the compressed run leaves at most a quarter of the random subsets' mean excess test loss.
 CLOSE = 0.25
-#: Below this naive/original ratio the runs do not separate a compression from a subset (q undefined in noise).
+#: Below this ratio of the random subsets' mean test MSE to the original's, q divides by noise (inconclusive).
 RESOLVE = 1.5
 
 #: The authors' CSV for each configuration of :data:`unicomp.experiments.fig3_dataset.PAPER_RUNS`.
@@ -146,7 +146,7 @@ def run(ctx: AuditContext) -> None:
     ours_curves: dict[str, Any] = {}
     for label in labels:
         finals = [r.data["final_test_mse"][label] for r in results]
-        lo, lc, ln = (np.array([f[run] for f in finals]) for run in ("original", "compressed", "naive"))
+        lo, lc, ln = (np.array([f[run] for f in finals]) for run in RUNS)
         sub, measured[label] = _judge(label, lo, lc, ln, np.array([f["subsets"] for f in finals]))
         outcomes += sub
         runs = [r.data["runs"][label] for r in results]

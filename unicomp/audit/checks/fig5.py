@@ -101,7 +101,7 @@ def _exponent_outcome(which: str, ours: ExponentBoot, theirs: ExponentBoot | Non
         interval = ours.interval(which)
         lo, hi = interval[0] - printed, interval[1] - printed
         text = (f"{panel} {which} exponent: ours {value:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] vs printed "
-                f"{printed} (no authors' files)")
+                f"{printed} (no authors' runs at these sizes here)")
     if lo <= 0 <= hi:
         return "holds", text
     if full:
