@@ -266,7 +266,8 @@ def run(ctx: AuditContext) -> None:
         }
     _figure(ctx, sizes, kept, gaps, k, theirs)
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
-    evidence += (f"; unpaired fits (not judged, few seeds): original vs d {fit_orig}, compressed vs d' {fit_comp}")
+    evidence += (f"; unpaired fits (not judged: the Monte-Carlo scatter over seeds): original vs d {fit_orig}, "
+                 f"compressed vs d' {fit_comp}")
     if theirs is None:
         evidence += "; the authors' Fig. 5 data are not on this machine (comparison skipped)"
     else:
