@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 import pytest
 
@@ -108,6 +111,21 @@ def test_dataset_defects_break_the_moments_and_are_undone(data, planter):
         broken = datasets.compress_dataset(x, y, degree=2, size=40)
     assert moment_error(broken) > 1e-4  # the defect shows in the moments the dataset was built to keep
     assert moment_error(datasets.compress_dataset(x, y, degree=2, size=40)) < 1e-10  # restored
+
+
+def test_a_binding_made_while_a_defect_is_active_gets_the_original_back():
+    # a check importing its experiment lazily (ctx.require) binds the planted function; every later run in the
+    # process kept that defect before unicomp.audit.mutants restored such bindings too
+    probe = types.ModuleType("unicomp._late_import_probe")
+    original = datasets.compress_dataset
+    sys.modules[probe.__name__] = probe
+    try:
+        with random_rows()():
+            probe.compress_dataset = datasets.compress_dataset  # what a lazy "from ... import" binds
+            assert probe.compress_dataset is not original
+        assert probe.compress_dataset is original
+    finally:
+        del sys.modules[probe.__name__]
 
 
 @pytest.mark.skipif(locate() is None, reason="the authors' repository is not on this machine")

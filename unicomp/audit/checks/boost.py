@@ -58,6 +58,7 @@ from numpy.typing import NDArray
 from scipy.stats import chi2
 
 from unicomp.audit.anchors import Anchors
+from unicomp.audit.checks._data import AUTHORS_FIG5, authors_fig5
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, random_subset, replace
 from unicomp.numerics.testfunctions import sigmoid_function
@@ -70,7 +71,7 @@ SIZE_FACTOR = 16  # d' = 16 sqrt(d), as in Fig. 5
 SHARE_TOL = 0.05  # compressed gap within 1 +- 0.05 of the original's: exponent moved by < 10% (docstring)
 HARNESS_P = 0.01  # two-sided chi-square level: a correct harness is flagged in 1% of seed sets
 EXPONENT_TOL = 0.1  # relative to alpha/sigma: the most (b) lets the exponent move over the quick range
-AUTHORS_CSV = "fig5_scaling_law/trainds_scaling.csv"
+AUTHORS_CSV = AUTHORS_FIG5["data"]
 AUTHORS_K = 6  # the degree of the authors' Fig. 5 runs (fig5_scaling_law/trainds.py)
 
 
@@ -161,14 +162,13 @@ def _band_outcome(fit: LineFit, reference: float, tol: float, what: str) -> tupl
 
 
 def _authors(anchors: Anchors | None) -> dict[str, Any] | None:
-    """The authors' Fig. 5(a) exponents (log-log fits of the seed-mean test loss), or ``None``."""
+    """The authors' Fig. 5(a) exponents (log-log fits of the seed-mean test loss, their estimator), or ``None``."""
     if anchors is None:
         return None
-    data = anchors.read_csv(AUTHORS_CSV)
-    sizes = np.unique(data["d"])
-    kept = np.array([data["dstop"][data["d"] == d][0] for d in sizes])
-    orig = np.array([data["test_loss_orig"][data["d"] == d].mean() for d in sizes])
-    comp = np.array([data["test_loss_cp"][data["d"] == d].mean() for d in sizes])
+    runs = authors_fig5(anchors, "data")
+    sizes = np.array([d for d, _ in runs], dtype=np.float64)
+    kept = np.array([dp for _, dp in runs], dtype=np.float64)
+    orig, comp = np.array([r.mean(axis=0) for r in runs.values()]).T
     alpha = -np.polyfit(np.log(sizes), np.log(orig), 1)[0]
     boosted = -np.polyfit(np.log(kept), np.log(comp), 1)[0]
     return {"sizes": sizes, "kept": kept, "orig": orig, "comp": comp, "alpha": float(alpha),
@@ -266,7 +266,8 @@ def run(ctx: AuditContext) -> None:
         }
     _figure(ctx, sizes, kept, gaps, k, theirs)
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
-    evidence += (f"; unpaired fits (not judged, few seeds): original vs d {fit_orig}, compressed vs d' {fit_comp}")
+    evidence += (f"; unpaired fits (not judged: the Monte-Carlo scatter over seeds): original vs d {fit_orig}, "
+                 f"compressed vs d' {fit_comp}")
     if theirs is None:
         evidence += "; the authors' Fig. 5 data are not on this machine (comparison skipped)"
     else:
