@@ -199,8 +199,9 @@ def run_mutants(
     for mutant in mutants_of(claim_id):
         if names is not None and mutant.name not in names:
             continue
+        folder = Path(out_dir) / "mutants" / mutant.name.replace("/", "-")  # a name like "no-1/c" is not a path
         with mutant.apply():
-            run = run_claim(claim_id, tier="quick", out_dir=Path(out_dir) / "mutants" / mutant.name)
+            run = run_claim(claim_id, tier="quick", out_dir=folder)
         result = _mutant_run(get_claim(claim_id).id, mutant, run)
         if progress is not None:
             progress(result)
