@@ -32,9 +32,10 @@ from numpy.typing import NDArray
 from torch import nn
 
 from unicomp.errors import ConvergenceError, InputError
-from unicomp.experiments._common import ExperimentResult, resolve_tier, torch_threads
+from unicomp.experiments._common import ExperimentResult, moment_error, resolve_tier, torch_threads
 from unicomp.experiments.fig3_dataset import (
     as_train_data,
+    dataset_moment_error,
     make_teacher,
     student,
     teacher_data,
@@ -45,7 +46,7 @@ from unicomp.numerics.bootstrap import ScalingFit
 from unicomp.numerics.compress import Method
 from unicomp.numerics.datasets import compress_dataset
 from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law
-from unicomp.numerics.networks import compress_mlp
+from unicomp.numerics.networks import compress_mlp, neuron_objects
 from unicomp.numerics.training import TrainConfig, paired_runs
 
 __all__ = ["REPORTED_FIG5", "TIERS", "Fig5Config", "compressed_size", "run_fig5"]
@@ -124,20 +125,23 @@ def _check_sizes(sizes: Sequence[int], factor: float, name: str) -> list[tuple[i
     return pairs
 
 
-def _data_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Final test MSE, shape (seeds, sizes, 2): original at d, compressed at d'; and the kept sizes."""
+def _data_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Final test MSE, shape (seeds, sizes, 2): original at d, compressed at d'; the kept sizes; and the
+    :func:`~unicomp.experiments._common.moment_error` of each compressed dataset (rows :math:`z = (x, y)`)."""
     pairs = _check_sizes(config.data_sizes, config.factor, "data_sizes")
     teacher = make_teacher(config.teacher_width, config.seed)
     x_test, y_test = teacher_data(teacher, config.n_test, noise=0.0, seed=config.seed + 10**6)
     test = as_train_data(x_test, y_test)
     out = np.zeros((config.seeds, len(pairs), 2))
     kept = np.zeros((config.seeds, len(pairs)), dtype=np.int64)
+    moments = np.zeros((config.seeds, len(pairs)))
     for s in range(config.seeds):
         for i, (d, dp) in enumerate(pairs):
             seed = config.seed + 1000 * s + i
             x, y = teacher_data(teacher, d, noise=config.noise, seed=seed)
             ds = compress_dataset(x, y, degree=config.degree, size=dp, method=config.method, seed=seed)
             kept[s, i] = len(ds)
+            moments[s, i] = dataset_moment_error(x, y, ds, config.degree)
             cfg = TrainConfig(
                 optimizer="adamw",
                 lr=config.data_lr,
@@ -156,17 +160,19 @@ def _data_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int
                 test=test,
             )
             out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
-    return out, kept
+    return out, kept, moments
 
 
-def _width_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Final test MSE, shape (seeds, widths, 2): original at width d, compressed at width d'; the kept widths."""
+def _width_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Final test MSE, shape (seeds, widths, 2): original at width d, compressed at width d'; the kept widths;
+    and the :func:`~unicomp.experiments._common.moment_error` of each compressed network's neurons."""
     import torch
 
     pairs = _check_sizes(config.widths, config.factor, "widths")
     test = harmonic_data(config.n_test, noise=0.0, seed=config.seed + 10**6)
     out = np.zeros((config.seeds, len(pairs), 2))
     kept = np.zeros((config.seeds, len(pairs)), dtype=np.int64)
+    moments = np.zeros((config.seeds, len(pairs)))
     for s in range(config.seeds):
         data = harmonic_data(config.width_n_train, noise=config.width_noise, seed=config.seed + 1000 * s)
         for i, (d, dp) in enumerate(pairs):
@@ -175,6 +181,8 @@ def _width_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.in
             net = nn.Sequential(nn.Linear(2, d), nn.ReLU(), nn.Linear(d, 1))
             compressed = compress_mlp(net, degree=config.degree, width=dp, method=config.method, seed=seed)
             kept[s, i] = compressed.width
+            c = compressed.weights.detach().to("cpu", torch.float64).numpy()
+            moments[s, i] = moment_error(neuron_objects(net), compressed.neuron_objects(), c, config.degree)
             models = {"original": net, "compressed": compressed}
             cfg = TrainConfig(
                 optimizer="adamw",
@@ -187,7 +195,7 @@ def _width_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.in
             )
             runs = paired_runs(models, data, cfg, test=test)
             out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
-    return out, kept
+    return out, kept, moments
 
 
 def _fits(
@@ -300,7 +308,7 @@ def _run(config: Fig5Config, panels: Sequence[str]) -> ExperimentResult:
         sizes_cfg = config.data_sizes if panel == "data" else config.widths
         sizes = np.array(sizes_cfg, dtype=np.float64)
         compressed = np.array([compressed_size(int(d), config.factor) for d in sizes_cfg], dtype=np.float64)
-        losses, kept = _data_panel(config) if panel == "data" else _width_panel(config)
+        losses, kept, moments = _data_panel(config) if panel == "data" else _width_panel(config)
         fits = _fits(sizes, compressed, losses, config.seed, config.n_boot)
         _plot(
             ax,
@@ -316,6 +324,7 @@ def _run(config: Fig5Config, panels: Sequence[str]) -> ExperimentResult:
             "compressed_sizes": compressed,
             "test_mse": losses,
             "kept_sizes": kept,
+            "moment_error": float(moments.max()),
             "dynamic_range": _dynamic_range(losses),
             **{k: v for k, v in fits.items() if k != "objects"},
         }

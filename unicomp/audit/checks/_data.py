@@ -43,10 +43,12 @@ from unicomp.verify.claims import Outcome
 __all__ = [
     "AUTHORS_FIG5",
     "COMPRESS_DATASET",
+    "DATASET_MOMENT_TOL",
     "ExponentBoot",
     "authors_fig5",
     "boost_verdict",
     "dataset_defect",
+    "dataset_moment_outcome",
     "equal_weights",
     "excess_fraction",
     "exponent_boot",
@@ -64,6 +66,25 @@ AUTHORS_FIG5 = {
     "data": "fig5_scaling_law/trainds_scaling.csv",
     "width": "fig5_scaling_law/CPU_harm_AdamW_k6_trains20000_noise0.2_bs128_lr0.001_epoch2000",
 }
+
+#: Largest accepted :func:`~unicomp.experiments._common.moment_error` of a compressed dataset (its rows
+#: z = (x, y) against the full data's, measured on the dataset as returned).  The compression is float64 and
+#: verifies its own residual to about 1e-10 of the mass; 1e-8 leaves a 100x margin, while two of 1000 weights
+#: swapped, a lower degree or a random subset move some moment by 1e-4 or more.
+DATASET_MOMENT_TOL = 1e-8
+
+
+def dataset_moment_outcome(errors: ArrayLike, what: str) -> tuple[str, str]:
+    """Sub-check "every compressed dataset carries the full data's moments up to degree k".
+
+    >>> dataset_moment_outcome([1e-13, 2e-12], "x")[0], dataset_moment_outcome([1e-13, 1e-4], "x")[0]
+    ('holds', 'fails')
+    """
+    worst = float(np.max(np.asarray(errors, dtype=np.float64)))
+    text = f"{what}: largest moment error of the compressed data {worst:.1e} (tolerance {DATASET_MOMENT_TOL:g})"
+    if np.isfinite(worst) and worst <= DATASET_MOMENT_TOL:
+        return "holds", text
+    return "fails", text + "; the weighted rows are not a degree-k compression of the data"
 
 
 def excess_fraction(original: ArrayLike, compressed: ArrayLike, naive: ArrayLike) -> NDArray[np.float64]:

@@ -17,7 +17,10 @@ run's per-seed CSVs, 10 seeds), read at run time; their exponents are refitted o
 
 Rule per panel (``fails`` if any sub-check fails):
 
-0. **Compressed to d'**: every compression kept exactly :math:`d' = \lfloor 16\sqrt d\rfloor` points (the
+0. **Compressions**: every compressed dataset (or network) carries the moments of degree :math:`\le k` of
+   the full one, measured on what was returned (:func:`~unicomp.audit.checks._data.dataset_moment_outcome`;
+   two swapped weights, planted by hand, passed the loss-based sub-checks), and every compression kept
+   exactly :math:`d' = \lfloor 16\sqrt d\rfloor` points (the
    exponent is fitted against :math:`d'`; a compression to another size is another curve, and one to more
    points keeps the loss and shows the ideal boost -- planted by hand, it passed every other sub-check).
 1. **Boost** (:func:`~unicomp.audit.checks._data.boost_verdict`): the 95% interval of the ratio must meet
@@ -51,12 +54,14 @@ from unicomp.audit.checks._data import (
     ExponentBoot,
     authors_fig5,
     boost_verdict,
+    dataset_moment_outcome,
     equal_weights,
     exponent_boot,
     inputs_only,
     random_rows,
     shuffled_targets,
 )
+from unicomp.audit.checks._networks import moment_outcome
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant
 from unicomp.verify.claims import Outcome, combine
@@ -142,9 +147,12 @@ def _panel(name: str, panel: dict[str, Any], authors: dict[str, Any] | None, pri
     mean = losses.mean(axis=0)
     keep = float(np.exp(np.mean(np.log(mean[:, 1] / mean[:, 0]))))
     measured["compressed/original_geomean"] = keep
+    measured["moment_error"] = panel["moment_error"]
     kept, targets = np.asarray(panel["kept_sizes"]), np.asarray(measured["compressed_sizes"])
     exact = bool(np.all(kept == targets))
-    outcomes = [("holds" if exact else "fails",
+    outcomes = [dataset_moment_outcome([panel["moment_error"]], f"{name}: compressed sets")
+                if name == "data" else moment_outcome(panel["moment_error"], f"{name}: compressed networks"),
+                ("holds" if exact else "fails",
                  f"{name}: the compressions kept {np.unique(kept).tolist()} points for d' = {targets.tolist()}"
                  + ("" if exact else ": the compressed curve is not the one at d' = floor(16 sqrt d)")),
                 boost_verdict(ours, 1 / SIGMA, reported, what=name),
