@@ -310,13 +310,16 @@ def plot_with_authors(
             top.plot(ours[key]["epochs"], np.mean(curves, axis=0), label=run)
         top.set_title(f"ours: {title(key)}")
         authors = theirs.get(key)
+        panels = [top]
         if authors is None:
             bottom.text(0.5, 0.5, "authors' data absent", ha="center", va="center", transform=bottom.transAxes)
+            bottom.set_axis_off()
         else:
             for run in AUTHORS_COLUMNS:
                 bottom.plot(authors["epoch"], authors[run], label=run)
             bottom.set_title(f"authors (the paper's scale): {key}")
-        for ax in (top, bottom):
+            panels.append(bottom)
+        for ax in panels:
             ax.set_yscale("log")
             ax.set_xlabel("epoch")
             ax.set_ylabel("test MSE")
