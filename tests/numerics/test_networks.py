@@ -260,7 +260,7 @@ def test_bad_arguments_are_rejected() -> None:
         WeightedMLP.from_plain(net, indices=[0, 6])
     with pytest.raises(InputError, match="weights"):
         WeightedMLP.from_plain(net, indices=[0, 1], weights=[1.0, -1.0])
-    with pytest.raises(InputError, match="size"):
+    with pytest.raises(InputError, match="width must be at most"):  # the argument's own name
         random_subnetwork(net, 7)
     with pytest.raises(InputError, match="one per neuron"):
         WeightedMLP(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), torch.tensor([1.0, 0.0, 1.0]))

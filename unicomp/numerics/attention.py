@@ -13,6 +13,9 @@ the head objects :math:`\theta_i = (Q_i, K_i, V_i, O_i)` flattened to :math:`\ma
 :math:`m = h(3e + o)` (Fig. 7: :math:`e = o = 1`, :math:`h = 2`, :math:`m = 8`).  Compressing the heads
 (:func:`compress_heads`) keeps :math:`d'` of them with weights :math:`c_j`; the 1/c gradient rule of
 Definition 5 is applied inside the layer exactly as in :class:`~unicomp.numerics.networks.WeightedMLP`.
+The layer may be the whole model or one block of a bigger one: :func:`compress_heads` and
+:func:`random_heads` take ``layer``, its dotted path, and return a copy of the model with that block
+replaced (as :func:`~unicomp.numerics.networks.compress_mlp` does for two-layer blocks).
 
 Examples
 --------
@@ -32,7 +35,7 @@ True
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import torch
@@ -41,7 +44,16 @@ from torch import nn
 from torch.nn import functional as F
 
 from unicomp.errors import InputError
-from unicomp.numerics.networks import compress_objects, random_subset, scale_grad
+from unicomp.numerics.networks import (
+    as_flag,
+    block_name,
+    compress_objects,
+    host_array,
+    layer_hint,
+    random_subset,
+    replace_block,
+    scale_grad,
+)
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_index_weights, as_positive_int
 
@@ -105,7 +117,7 @@ class CausalAttention(nn.Module):
         if readout not in ("all", "last"):
             raise InputError(f"readout must be 'all' or 'last', got {readout!r}")
         self.readout = readout
-        self.scale_gradients = bool(scale_gradients)
+        self.scale_gradients = as_flag(scale_gradients, "scale_gradients")
         self.compression: Compression | None = None
         kw: dict[str, Any] = {"device": device, "dtype": dtype}
         bound_in, bound_out = 1 / math.sqrt(e), 1 / math.sqrt(heads * h)
@@ -113,7 +125,7 @@ class CausalAttention(nn.Module):
         self.key = nn.Parameter(torch.empty(heads, h, e, **kw).uniform_(-bound_in, bound_in))
         self.value = nn.Parameter(torch.empty(heads, h, e, **kw).uniform_(-bound_in, bound_in))
         self.out = nn.Parameter(torch.empty(heads, o, h, **kw).uniform_(-bound_out, bound_out))
-        _, c = as_index_weights(np.arange(heads), weights, heads)
+        _, c = as_index_weights(np.arange(heads), host_array(weights), heads)
         self.register_buffer("weights", torch.as_tensor(c).to(device=self.out.device, dtype=self.out.dtype))
 
     @property
@@ -159,8 +171,12 @@ class CausalAttention(nn.Module):
         scale_gradients: bool | None = None,
         compression: Compression | None = None,
     ) -> CausalAttention:
-        """A new layer with heads ``indices`` (copied) and head weights ``weights`` (default 1)."""
-        idx, c = as_index_weights(indices, weights, self.num_heads)
+        """A new layer with heads ``indices`` (copied) and head weights ``weights`` (default 1).
+
+        The parameters keep their dtype, device and ``requires_grad`` flags, the layer its train/eval mode;
+        ``indices`` and ``weights`` may be torch tensors.
+        """
+        idx, c = as_index_weights(host_array(indices), host_array(weights), self.num_heads)
         e, h, o = self.dims
         scale = self.scale_gradients if scale_gradients is None else scale_gradients
         new = CausalAttention(
@@ -171,7 +187,9 @@ class CausalAttention(nn.Module):
         with torch.no_grad():
             for name in ("query", "key", "value", "out"):
                 getattr(new, name).copy_(getattr(self, name)[rows])
+                getattr(new, name).requires_grad_(getattr(self, name).requires_grad)
         new.compression = compression
+        new.training = self.training
         return new
 
     def to_plain(self) -> CausalAttention:
@@ -186,9 +204,10 @@ class CausalAttention(nn.Module):
         return f"embed_dim={e}, num_heads={self.num_heads}, head_dim={h}, out_dim={o}, readout={self.readout}"
 
 
-def _check_layer(layer: Any) -> CausalAttention:
+def _check_layer(layer: Any, name: str = "layer") -> CausalAttention:
     if not isinstance(layer, CausalAttention):
-        raise InputError(f"layer must be a CausalAttention, got {type(layer).__name__}; {_SUPPORTED_TEXT}")
+        hint = layer_hint(layer, lambda m: isinstance(m, CausalAttention)) if name == "model" else ""
+        raise InputError(f"{name} must be a CausalAttention, got {type(layer).__name__}; {_SUPPORTED_TEXT}{hint}")
     return layer
 
 
@@ -204,31 +223,69 @@ def apply_head_compression(
     )
 
 
+@overload
 def compress_heads(
-    layer: CausalAttention,
+    model: nn.Module, *, degree: int, heads: int, layer: None = None, method: str = "partition",
+    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+) -> CausalAttention: ...
+
+
+@overload
+def compress_heads(
+    model: nn.Module, *, degree: int, heads: int, layer: str, method: str = "partition",
+    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+) -> nn.Module: ...
+
+
+def compress_heads(
+    model: nn.Module,
     *,
     degree: int,
     heads: int,
+    layer: str | None = None,
     method: str = "partition",
     seed: int = 0,
     precision: int | None = None,
     scale_gradients: bool = True,
-) -> CausalAttention:
-    r"""Compress the heads of ``layer`` to ``heads`` weighted heads (Algorithm 1 on the head objects).
+) -> nn.Module:
+    r"""Compress the heads of an attention layer to ``heads`` weighted heads (Algorithm 1 on the head objects).
 
-    The layer's own head weights are the measure compressed, so a compressed layer can be compressed again.
-    Returns a new layer (same dtype, device and readout) with ``compression`` set; ``layer`` is not modified.
+    ``model`` is the :class:`CausalAttention` itself, or with ``layer`` (a dotted path such as
+    ``"encoder.attn"``) any module holding one; then a copy of ``model`` with that block replaced is
+    returned (read it back with ``model.get_submodule(layer)``).  The layer's own head weights are the
+    measure compressed, so a compressed layer can be compressed again.  The new layer keeps dtype, device,
+    readout, ``requires_grad`` flags and train/eval mode and has ``compression`` set; ``model`` is not
+    modified.  Errors name the path and what was found there; ``heads`` must lie in
+    :math:`[N_{m,k}, H)`.
     """
-    layer = _check_layer(layer)
-    weights = layer.weights.detach().to("cpu", torch.float64).numpy()
-    comp = compress_objects(
-        layer.head_objects(), weights,
-        degree=degree, size=heads, method=method, seed=seed, precision=precision,
-    )
-    return apply_head_compression(layer, comp, scale_gradients=scale_gradients)
+    flag = as_flag(scale_gradients, "scale_gradients")
+
+    def build(block: nn.Module) -> nn.Module:
+        attn = _check_layer(block, block_name(layer))
+        weights = attn.weights.detach().to("cpu", torch.float64).numpy()
+        comp = compress_objects(
+            attn.head_objects(), weights, degree=degree, size=heads, method=method, seed=seed,
+            precision=precision, name="heads", what="heads",
+        )
+        return apply_head_compression(attn, comp, scale_gradients=flag)
+
+    return replace_block(model, layer, build)
 
 
-def random_heads(layer: CausalAttention, heads: int, *, seed: int = 0) -> CausalAttention:
-    """The naive baseline: ``heads`` random heads of ``layer`` with weights 1 (not rescaled)."""
-    layer = _check_layer(layer)
-    return layer.subset(random_subset(layer.num_heads, heads, seed))
+@overload
+def random_heads(model: nn.Module, heads: int, *, layer: None = None, seed: int = 0) -> CausalAttention: ...
+
+
+@overload
+def random_heads(model: nn.Module, heads: int, *, layer: str, seed: int = 0) -> nn.Module: ...
+
+
+def random_heads(model: nn.Module, heads: int, *, layer: str | None = None, seed: int = 0) -> nn.Module:
+    """The naive baseline: ``heads`` random heads with weights 1 (not rescaled); ``layer`` as in
+    :func:`compress_heads`."""
+
+    def build(block: nn.Module) -> nn.Module:
+        attn = _check_layer(block, block_name(layer))
+        return attn.subset(random_subset(attn.num_heads, heads, seed, "heads"))
+
+    return replace_block(model, layer, build)

@@ -21,11 +21,18 @@ Adam-type optimizers the factor cancels up to :math:`\epsilon`
 (:math:`c\,m / (\sqrt{c^2 v} + \epsilon) = m / (\sqrt{v} + \epsilon / c)`), which is why the rule can be
 switched off (``scale_gradients=False``); Rprop only sees signs and is unaffected either way.
 
-Supported models
+Supported blocks
 ----------------
 ``nn.Sequential(nn.Linear(n_in, d), activation, nn.Linear(d, n_out))`` with an elementwise activation from
 :data:`SUPPORTED_ACTIVATIONS` (biases optional), or a :class:`WeightedMLP`.  Anything else raises
 :class:`~unicomp.errors.InputError`.  Attention heads are handled by :mod:`unicomp.numerics.attention`.
+
+Such a block may be the whole model or one submodule of a bigger one: :func:`compress_mlp` and
+:func:`random_subnetwork` take ``layer``, the dotted path of the block (``"encoder.mlp"``, ``"blocks.0.mlp"``,
+the names of ``model.named_modules()``), and return a copy of the model with that block replaced by a
+:class:`WeightedMLP`.  The copy keeps every other module and parameter, the train/eval mode and
+``requires_grad`` flags, dtype and device; the model given is never modified.  :func:`to_plain` exports a
+whole model, every weighted block replaced by its plain equivalent.
 
 Examples
 --------
@@ -45,7 +52,8 @@ Examples
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -54,8 +62,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from unicomp.errors import InputError
+from unicomp.multiindex import num_moments
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_index_weights, as_positive_int
+from unicomp.validation import as_degree, as_index_weights, as_positive_int
 
 __all__ = [
     "SUPPORTED_ACTIVATIONS",
@@ -64,10 +73,15 @@ __all__ = [
     "compress_mlp",
     "compress_objects",
     "count_parameters",
+    "find_block",
+    "host_array",
+    "layer_hint",
     "neuron_objects",
     "random_subnetwork",
     "random_subset",
+    "replace_block",
     "scale_grad",
+    "to_plain",
 ]
 
 #: Elementwise activations accepted between the two linear layers.
@@ -126,12 +140,41 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def random_subset(n: int, size: int, seed: int) -> NDArray[np.int64]:
+def random_subset(n: int, size: int, seed: int, name: str = "size") -> NDArray[np.int64]:
     """Sorted random ``size``-subset of ``range(n)`` (the naive baseline's neurons or heads)."""
-    size = as_positive_int(size, "size")
+    size = as_positive_int(size, name)
     if size > n:
-        raise InputError(f"size must be at most the number of objects ({n}), got {size}")
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False)).astype(np.int64)
+        raise InputError(f"{name} must be at most the number of objects ({n}), got {size}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    return np.sort(np.random.default_rng(int(seed)).choice(n, size=size, replace=False)).astype(np.int64)
+
+
+def host_array(values: Any) -> Any:
+    """``values`` with a torch tensor replaced by a detached CPU copy (float64 if floating), else unchanged.
+
+    Lets indices and weights be given as tensors, ``requires_grad`` and bfloat16 included, where numpy
+    could not convert them.
+    """
+    if not isinstance(values, torch.Tensor):
+        return values
+    host = values.detach().to("cpu")
+    return (host.to(torch.float64) if host.is_floating_point() else host).numpy()
+
+
+def as_flag(value: Any, name: str) -> bool:
+    """Validate a ``bool`` argument (Python or numpy); anything else, e.g. the string ``"no"``, is rejected."""
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def _largest_degree(m: int, size: int) -> int:
+    r"""The largest degree :math:`k` with :math:`N_{m,k} \le` ``size`` (``size >= 1``, so at least 0)."""
+    k = 0
+    while num_moments(m, k + 1) <= size:
+        k += 1
+    return k
 
 
 def compress_objects(
@@ -143,17 +186,114 @@ def compress_objects(
     method: str,
     seed: int,
     precision: int | None,
+    name: str = "width",
+    what: str = "neurons",
 ) -> Compression:
-    """Algorithm 1 (:func:`unicomp.numerics.compress.compress`) on network objects, shape (d, m)."""
-    size = as_positive_int(size, "width")
-    if size >= objects.shape[0]:
-        raise InputError(f"the target size ({size}) must be below the number of objects ({objects.shape[0]})")
+    """Algorithm 1 (:func:`unicomp.numerics.compress.compress`) on network objects, shape (d, m).
+
+    ``name`` is the target size's argument name and ``what`` the objects' name, both used in the errors:
+    the target must be below the number of objects and at least :math:`N_{m,k}` (the error then gives the
+    largest degree that fits).
+    """
+    size = as_positive_int(size, name)
+    k = as_degree(degree)
+    n, m = objects.shape
+    if size >= n:
+        raise InputError(f"{name} ({size}) must be below the number of {what} ({n})")
+    needed = num_moments(m, k)
+    if size < needed:
+        raise InputError(
+            f"{name}={size} is below N_(m,k) = C(m+k, k) = {needed}, the number of moments of degree <= {k} "
+            f"of the {what} (objects in R^{m}); use degree <= {_largest_degree(m, size)} for this {name}, "
+            f"or {name} >= {needed} for this degree"
+        )
     from unicomp.numerics.compress import compress
 
     result: Compression = compress(
-        objects, weights, degree=degree, size=size, method=method, precision=precision, seed=seed
+        objects, weights, degree=k, size=size, method=method, precision=precision, seed=seed
     )
     return result
+
+
+def find_block(model: Any, layer: str | None) -> nn.Module:
+    """The submodule of ``model`` at the dotted path ``layer`` (``None`` or ``""``: ``model`` itself).
+
+    Raises
+    ------
+    InputError
+        ``layer`` is not a string, ``model`` not a module, or the path does not name a submodule (the
+        message names the deepest module found on the path and its children).
+    """
+    if layer is None or (isinstance(layer, str) and layer == ""):
+        return model
+    if not isinstance(layer, str):
+        raise InputError(
+            f"layer must be the dotted path of a submodule (a str such as 'encoder.mlp') or None, got "
+            f"{type(layer).__name__}; pass the module itself as the first argument"
+        )
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be a torch.nn.Module to look up layer {layer!r}, got {type(model).__name__}")
+    block: nn.Module = model
+    walked: list[str] = []
+    for part in layer.split("."):
+        children = dict(block.named_children())
+        if part not in children:
+            where = repr(".".join(walked)) if walked else "the model"
+            found = ", ".join(repr(c) for c in children) or "none"
+            raise InputError(
+                f"layer {layer!r} does not exist: {where} ({type(block).__name__}) has no submodule {part!r} "
+                f"(its submodules: {found})"
+            )
+        block = children[part]
+        walked.append(part)
+    return block
+
+
+def replace_block(model: nn.Module, layer: str | None, build: Callable[[nn.Module], nn.Module]) -> nn.Module:
+    """A copy of ``model`` with the block at ``layer`` replaced by ``build(block)``; ``model`` is not modified.
+
+    Without a path (``None`` or ``""``) the new block itself is returned.  The copy is a
+    :func:`copy.deepcopy` in which the block (every reference to it, so a shared block stays shared) is the
+    new module, so only the rest of the model is copied.
+    """
+    block = find_block(model, layer)
+    new = build(block)
+    if not layer:
+        return new
+    try:
+        return copy.deepcopy(model, {id(block): new})
+    except (RuntimeError, TypeError) as exc:
+        raise InputError(f"model cannot be copied to replace layer {layer!r} (copy.deepcopy failed: {exc})") from None
+
+
+def _weighted_paths(model: nn.Module) -> list[str]:
+    """Dotted paths of the outermost weighted blocks (WeightedMLP, CausalAttention) inside ``model``."""
+    from unicomp.numerics.attention import CausalAttention
+
+    found: list[str] = []
+    for name, module in model.named_modules():
+        if isinstance(module, WeightedMLP | CausalAttention) and not any(name.startswith(f"{p}.") for p in found):
+            found.append(name)
+    return found
+
+
+def to_plain(model: nn.Module) -> nn.Module:
+    r"""A copy of ``model`` with every weighted block exported to its plain equivalent; ``model`` is kept.
+
+    Each :class:`WeightedMLP` becomes its :meth:`WeightedMLP.to_plain` (an ``nn.Sequential``, the weights
+    absorbed into the output layer) and each :class:`~unicomp.numerics.attention.CausalAttention` its
+    ``to_plain()`` (unit head weights); everything else is copied unchanged, train/eval mode included.  A
+    weighted block given directly is exported itself; a model without weighted blocks comes back as a copy.
+    """
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    paths = _weighted_paths(model)
+    if paths == [""]:
+        return model.to_plain()  # type: ignore[operator]
+    out = model
+    for path in paths:
+        out = replace_block(out, path, lambda block: block.to_plain())  # type: ignore[operator]
+    return out if paths else copy.deepcopy(model)
 
 
 class WeightedMLP(nn.Module):
@@ -203,7 +343,7 @@ class WeightedMLP(nn.Module):
                 f"weights must be {hidden.out_features} finite positive numbers (one per neuron), got {raw}"
             )
         self.register_buffer("weights", c)
-        self.scale_gradients = bool(scale_gradients)
+        self.scale_gradients = as_flag(scale_gradients, "scale_gradients")
         self.compression = compression
 
     @classmethod
@@ -221,11 +361,13 @@ class WeightedMLP(nn.Module):
         A repeated index copies that neuron (useful for exact checks of the compressed dynamics).
 
         ``model`` is a supported plain network or a :class:`WeightedMLP` (whose weights are then replaced).
-        Parameters are copied (same dtype and device); ``model`` is not modified.
+        Parameters are copied (same dtype, device and ``requires_grad``), the train/eval mode of every part
+        is kept; ``model`` is not modified.  ``indices`` and ``weights`` may be torch tensors.
         """
         hidden, act, output, _ = _split_mlp(model)
         d = hidden.out_features
-        idx, w = as_index_weights(np.arange(d) if indices is None else indices, weights, d)
+        chosen = np.arange(d) if indices is None else host_array(indices)
+        idx, w = as_index_weights(chosen, host_array(weights), d)
         rows = torch.as_tensor(idx, device=hidden.weight.device)
         new_hidden = nn.Linear(
             hidden.in_features, idx.size, bias=hidden.bias is not None,
@@ -242,10 +384,14 @@ class WeightedMLP(nn.Module):
             new_output.weight.copy_(output.weight[:, rows])
             if output.bias is not None and new_output.bias is not None:
                 new_output.bias.copy_(output.bias)
-        return cls(
+        for new, old in ((new_hidden, hidden), (new_output, output)):
+            _keep_state(new, old)
+        net = cls(
             new_hidden, copy.deepcopy(act), new_output, w,
             scale_gradients=scale_gradients, compression=compression,
         )
+        net.training = model.training
+        return net
 
     @property
     def width(self) -> int:
@@ -281,18 +427,57 @@ class WeightedMLP(nn.Module):
         output = copy.deepcopy(self.output)
         with torch.no_grad():
             output.weight.mul_(self.weights[None, :])
-        return nn.Sequential(hidden, copy.deepcopy(self.activation), output)
+        plain = nn.Sequential(hidden, copy.deepcopy(self.activation), output)
+        plain.training = self.training
+        return plain
 
     def extra_repr(self) -> str:
         return f"width={self.width}, scale_gradients={self.scale_gradients}"
 
 
-def _split_mlp(model: Any) -> tuple[nn.Linear, nn.Module, nn.Linear, torch.Tensor | None]:
-    """Check that ``model`` is supported; return (hidden, activation, output, weights or None)."""
+def _keep_state(new: nn.Module, old: nn.Module) -> None:
+    """Give ``new`` the train/eval mode of ``old`` and, parameter by parameter (same names), its
+    ``requires_grad`` flags."""
+    new.training = old.training
+    flags = {name: p.requires_grad for name, p in old.named_parameters()}
+    for name, p in new.named_parameters():
+        p.requires_grad_(flags[name])
+
+
+def block_name(layer: str | None) -> str:
+    """How errors name the block: ``model`` itself, or ``layer 'encoder.mlp'``."""
+    return f"layer {layer!r}" if layer else "model"
+
+
+def layer_hint(model: Any, fits: Callable[[nn.Module], bool]) -> str:
+    """For an error on a whole model: the paths of its submodules that ``fits`` accepts, as advice."""
+    if not isinstance(model, nn.Module):
+        return ""
+    paths = [name for name, module in model.named_modules() if name and fits(module)]
+    return f"; the model holds supported blocks at {paths}: pass layer=<path>" if paths else ""
+
+
+def _is_mlp(module: nn.Module) -> bool:
+    try:
+        _split_mlp(module, hint=False)
+    except InputError:
+        return False
+    return True
+
+
+def _split_mlp(
+    model: Any, name: str = "model", *, hint: bool = True
+) -> tuple[nn.Linear, nn.Module, nn.Linear, torch.Tensor | None]:
+    """Check that ``model`` is supported; return (hidden, activation, output, weights or None).
+
+    ``name`` is how the errors call it (``model``, or ``layer 'encoder.mlp'`` for a block of a bigger one);
+    with ``hint`` an error on a whole model lists the supported blocks inside it.
+    """
     if isinstance(model, WeightedMLP):
         return model.hidden, model.activation, model.output, model.weights
+    advice = _SUPPORTED_TEXT + (layer_hint(model, _is_mlp) if hint and name == "model" else "")
     if not isinstance(model, nn.Sequential):
-        raise InputError(f"model must be a two-layer network, got {type(model).__name__}; {_SUPPORTED_TEXT}")
+        raise InputError(f"{name} must be a two-layer network, got {type(model).__name__}; {advice}")
     layers = list(model)
     hidden, act, output = layers if len(layers) == 3 else (None, None, None)
     if not (
@@ -301,14 +486,18 @@ def _split_mlp(model: Any) -> tuple[nn.Linear, nn.Module, nn.Linear, torch.Tenso
         and isinstance(output, nn.Linear)
     ):
         kinds = [type(layer).__name__ for layer in layers]
-        raise InputError(f"model must be Linear -> activation -> Linear, got {kinds}; {_SUPPORTED_TEXT}")
+        raise InputError(f"{name} must be Linear -> activation -> Linear, got {kinds}; {advice}")
     if hidden.out_features != output.in_features:
         raise InputError(
-            f"model's layers do not fit: hidden width {hidden.out_features} but the output layer takes "
+            f"{name}'s layers do not fit: hidden width {hidden.out_features} but the output layer takes "
             f"{output.in_features} inputs"
         )
-    if not hidden.weight.is_floating_point():
-        raise InputError(f"model parameters must be floating point, got {hidden.weight.dtype}")
+    found = {(p.dtype, p.device) for p in (*hidden.parameters(), *output.parameters())}
+    if not hidden.weight.is_floating_point() or len(found) > 1:
+        raise InputError(
+            f"{name}'s parameters must be floating point, of one dtype on one device, got "
+            f"{sorted(str(k) for k in found)}"
+        )
     return hidden, act, output, None
 
 
@@ -339,26 +528,46 @@ def apply_compression(
     )
 
 
+@overload
+def compress_mlp(
+    model: nn.Module, *, degree: int, width: int, layer: None = None, method: str = "partition",
+    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+) -> WeightedMLP: ...
+
+
+@overload
+def compress_mlp(
+    model: nn.Module, *, degree: int, width: int, layer: str, method: str = "partition",
+    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+) -> nn.Module: ...
+
+
 def compress_mlp(
     model: nn.Module,
     *,
     degree: int,
     width: int,
+    layer: str | None = None,
     method: str = "partition",
     seed: int = 0,
     precision: int | None = None,
     scale_gradients: bool = True,
-) -> WeightedMLP:
-    r"""Compress the neurons of a two-layer network to ``width`` weighted neurons (Algorithm 1).
+) -> nn.Module:
+    r"""Compress the neurons of a two-layer network, or of one such block of a model, to ``width`` (Algorithm 1).
 
     Parameters
     ----------
-    model : nn.Sequential or WeightedMLP
-        ``Linear -> elementwise activation -> Linear`` (see :data:`SUPPORTED_ACTIVATIONS`).  Not modified.
+    model : nn.Module
+        Without ``layer``: the two-layer network itself, ``Linear -> elementwise activation -> Linear``
+        (see :data:`SUPPORTED_ACTIVATIONS`) or a :class:`WeightedMLP`.  With ``layer``: any module holding
+        such a block.  Not modified.
     degree : int
         Moments of the neuron objects up to total degree ``degree`` are kept (:math:`k`).
     width : int
-        Target number of neurons :math:`d' < d`.
+        Target number of neurons, :math:`N_{m,k} \le d' < d` (the error for a smaller ``width`` names the
+        largest degree that fits).
+    layer : str, optional
+        Dotted path of the block inside ``model`` (as in ``model.named_modules()``, e.g. ``"encoder.mlp"``).
     method, seed, precision
         Passed to :func:`unicomp.numerics.compress.compress`.
     scale_gradients : bool
@@ -366,27 +575,62 @@ def compress_mlp(
 
     Returns
     -------
-    WeightedMLP
-        With ``compression`` set; parameters in ``model``'s dtype and device.
+    WeightedMLP or nn.Module
+        Without ``layer``: the :class:`WeightedMLP`, with ``compression`` set.  With ``layer``: a copy of
+        ``model`` whose block at ``layer`` is that :class:`WeightedMLP` (read it back with
+        ``model.get_submodule(layer)``).  Parameters keep the block's dtype, device and ``requires_grad``
+        flags, every module its train/eval mode.
+
+    Raises
+    ------
+    InputError
+        ``layer`` does not exist or is not a supported block (the message names the path and what was
+        found), or ``degree``/``width`` do not fit (``width`` at least the number of neurons or below
+        :math:`N_{m,k}`).
 
     Notes
     -----
-    The objects are :math:`\theta_i = (v_i, w_i, b_i)` (:func:`neuron_objects`); a
+    The objects are :math:`	heta_i = (v_i, w_i, b_i)` (:func:`neuron_objects`); a
     :class:`WeightedMLP` input contributes its weights :math:`c_i` as the measure to compress.
     """
-    _, _, _, weights = _split_mlp(model)
-    w = None if weights is None else weights.detach().to("cpu", torch.float64).numpy()
-    comp = compress_objects(
-        neuron_objects(model), w, degree=degree, size=width, method=method, seed=seed, precision=precision
-    )
-    return apply_compression(model, comp, scale_gradients=scale_gradients)
+    flag = as_flag(scale_gradients, "scale_gradients")
+
+    def build(block: nn.Module) -> nn.Module:
+        _, _, _, weights = _split_mlp(block, block_name(layer))
+        w = None if weights is None else weights.detach().to("cpu", torch.float64).numpy()
+        comp = compress_objects(
+            neuron_objects(block), w, degree=degree, size=width, method=method, seed=seed, precision=precision
+        )
+        return apply_compression(block, comp, scale_gradients=flag)
+
+    return replace_block(model, layer, build)
+
+
+@overload
+def random_subnetwork(
+    model: nn.Module, width: int, *, layer: None = None, seed: int = 0, scale_gradients: bool = True
+) -> WeightedMLP: ...
+
+
+@overload
+def random_subnetwork(
+    model: nn.Module, width: int, *, layer: str, seed: int = 0, scale_gradients: bool = True
+) -> nn.Module: ...
 
 
 def random_subnetwork(
-    model: nn.Module, width: int, *, seed: int = 0, scale_gradients: bool = True
-) -> WeightedMLP:
-    """The naive baseline: ``width`` random neurons of ``model`` with weights 1 (not rescaled)."""
-    hidden, _, _, _ = _split_mlp(model)
-    return WeightedMLP.from_plain(
-        model, random_subset(hidden.out_features, width, seed), None, scale_gradients=scale_gradients
-    )
+    model: nn.Module, width: int, *, layer: str | None = None, seed: int = 0, scale_gradients: bool = True
+) -> nn.Module:
+    """The naive baseline: ``width`` random neurons of ``model`` with weights 1 (not rescaled).
+
+    With ``layer``, the block at that dotted path is replaced in a copy of ``model``, as in
+    :func:`compress_mlp`.
+    """
+    flag = as_flag(scale_gradients, "scale_gradients")
+
+    def build(block: nn.Module) -> nn.Module:
+        hidden, _, _, _ = _split_mlp(block, block_name(layer))
+        kept = random_subset(hidden.out_features, width, seed, "width")
+        return WeightedMLP.from_plain(block, kept, None, scale_gradients=flag)
+
+    return replace_block(model, layer, build)
