@@ -8,11 +8,14 @@ expects:
 * :class:`PrecisionError` -- the computation ran but could not reach the requested accuracy in the
   working precision; the message names the remedy (usually ``precision=`` for arbitrary precision).
 * :class:`ConvergenceError` -- an iterative procedure (a fit, a search) did not converge.
+* :class:`InvariantViolation` -- a compression broke one of its invariants (raised by
+  :func:`~unicomp.verify.invariants.check_compression`).  It is also an :class:`AssertionError`, so pytest
+  reports it as a failed test and ``except AssertionError`` code keeps catching it.
 """
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceError", "InputError", "PrecisionError", "UnicompError"]
+__all__ = ["ConvergenceError", "InputError", "InvariantViolation", "PrecisionError", "UnicompError"]
 
 
 class UnicompError(Exception):
@@ -29,3 +32,7 @@ class PrecisionError(UnicompError, ArithmeticError):
 
 class ConvergenceError(UnicompError, RuntimeError):
     """An iterative method stopped before meeting its convergence criterion."""
+
+
+class InvariantViolation(UnicompError, AssertionError):
+    """A compression broke one of its invariants; the message lists every invariant that failed."""

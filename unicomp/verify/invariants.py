@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,16 +32,13 @@ import mpmath
 import numpy as np
 from numpy.typing import ArrayLike
 
+from unicomp.errors import InputError, InvariantViolation
 from unicomp.multiindex import num_moments
 from unicomp.numerics.basis import monomial_features
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_points, as_weights
+from unicomp.validation import as_int, as_points, as_weights
 
 __all__ = ["InvariantReport", "InvariantViolation", "check_compression"]
-
-
-class InvariantViolation(AssertionError):
-    """A compression broke one of its invariants (an ``AssertionError``, so pytest reports it as a failure)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,88 @@ def _exact_sums(values: Any, precision: int | None) -> list[Any]:
     if precision is None:
         return [math.fsum(values[:, j]) for j in range(cols)]
     return [mpmath.fsum(values[:, j]) for j in range(cols)]
+
+
+def _as_tolerance(tol: Any) -> float:
+    """``tol`` as a finite positive float, or :class:`InputError` naming it."""
+    if isinstance(tol, bool) or not isinstance(tol, int | float | np.integer | np.floating):
+        raise InputError(f"tol must be a positive real number, got {tol!r} ({type(tol).__name__})")
+    if not 0 < float(tol) < math.inf:
+        raise InputError(f"tol must be finite and positive, got {tol!r}")
+    return float(tol)
+
+
+def _allowed_size(comp: Compression, dim: int) -> int:
+    """The largest support of ``comp``: :math:`N_{m,k}`, or its target size when that is larger."""
+    target = comp.info.get("target_size", 0) if isinstance(comp.info, Mapping) else None
+    if isinstance(target, bool) or not isinstance(target, int | np.integer) or target < 0:
+        raise InvariantViolation(f"info['target_size'] must be a positive integer, got {target!r}")
+    return max(num_moments(dim, comp.degree), int(target))
+
+
+def _check_structure(comp: Compression, pts: Any, w: Any, max_size: int | None) -> int:
+    """Invariants 1-3 and the consistency of the scalars; returns the allowed support size.
+
+    Raises :class:`InvariantViolation`.
+    """
+    problems: list[str] = []
+    idx = np.asarray(comp.indices)
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise InvariantViolation(f"indices must be a 1-D integer array, got {idx.dtype} shape {idx.shape}")
+    if isinstance(comp.degree, bool) or not isinstance(comp.degree, int | np.integer) or comp.degree < 0:
+        raise InvariantViolation(f"degree must be a non-negative integer, got {comp.degree!r}")
+    precision = comp.precision
+    if precision is not None and (isinstance(precision, bool) or not isinstance(precision, int) or precision < 1):
+        raise InvariantViolation(f"precision must be None or a positive number of digits, got {precision!r}")
+    if not 0 < comp.tolerance < math.inf:
+        problems.append(f"the compression's tolerance {comp.tolerance!r} is not finite and positive")
+    if comp.basis.dim != pts.shape[1] or comp.basis.degree != comp.degree:
+        problems.append(f"basis (m={comp.basis.dim}, degree {comp.basis.degree}) does not match the points "
+                        f"(m={pts.shape[1]}) and degree {comp.degree}")
+    if comp.n_input != pts.shape[0]:
+        problems.append(f"n_input {comp.n_input} != number of points {pts.shape[0]}")
+    # Compared as Python integers: no wrap-around of unsigned or overflow of huge values.
+    in_range = idx.size == 0 or (int(idx.min()) >= 0 and int(idx.max()) < pts.shape[0])
+    if not in_range:
+        problems.append(f"indices out of range [0, {pts.shape[0]})")
+    elif np.any(idx[1:] <= idx[:-1]):
+        problems.append("indices are not strictly increasing (duplicates or unsorted)")
+    cw = np.asarray(comp.weights, dtype=np.float64)
+    if cw.shape != idx.shape:
+        problems.append(f"weights shape {cw.shape} != indices shape {idx.shape}")
+    elif not (np.all(np.isfinite(cw)) and np.all(cw > 0)):
+        problems.append("weights must be finite and strictly positive")
+    elif in_range and np.any(w[idx] == 0):
+        problems.append("a zero-weight input point was kept")
+    elif comp.weights_mp is not None:
+        problems.extend(_exact_weight_problems(comp.weights_mp, cw))
+    if precision is None and comp.weights_mp is not None:
+        problems.append("weights_mp is set but precision is None")
+    allowed = _allowed_size(comp, pts.shape[1]) if max_size is None else max_size
+    if idx.size > allowed:
+        problems.append(f"support {idx.size} exceeds the allowed {allowed} (N_(m,k) or the target size)")
+    if problems:
+        raise InvariantViolation("; ".join(problems))
+    return allowed
+
+
+#: The float64 weights are the exact weights rounded once (relative error <= 2^-53); 2^-52 allows for a
+#: rounding of the exact weights at the working precision as well.
+_ROUNDING = 2.0**-52
+
+
+def _exact_weight_problems(exact: Any, weights: Any) -> list[str]:
+    """Why the arbitrary-precision weights do not round to the float64 ones (empty when they do)."""
+    exact = np.asarray(exact, dtype=object)
+    if exact.shape != weights.shape:
+        return [f"weights_mp shape {exact.shape} != weights shape {weights.shape}"]
+    try:
+        rounded = np.array([float(v) for v in exact])
+    except (TypeError, ValueError) as exc:
+        return [f"weights_mp must hold real numbers: {exc}"]
+    if not np.all(np.abs(rounded - weights) <= _ROUNDING * weights):
+        return ["weights_mp does not round to the float64 weights"]
+    return []
 
 
 def check_compression(
@@ -93,36 +173,17 @@ def check_compression(
     InvariantReport
         The measured quantities, for logging.
     """
+    if not isinstance(compression, Compression):
+        raise TypeError(f"compression must be a Compression, got {type(compression).__name__}")
     pts = as_points(points)
     w = as_weights(weights, pts.shape[0])
     comp = compression
-    tolerance = comp.tolerance if tol is None else float(tol)
-    problems: list[str] = []
-
-    idx = np.asarray(comp.indices)
-    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
-        raise InvariantViolation(f"indices must be a 1-D integer array, got {idx.dtype} shape {idx.shape}")
-    if comp.n_input != pts.shape[0]:
-        problems.append(f"n_input {comp.n_input} != number of points {pts.shape[0]}")
-    in_range = idx.size == 0 or (idx.min() >= 0 and idx.max() < pts.shape[0])
-    if not in_range:
-        problems.append(f"indices out of range [0, {pts.shape[0]})")
-    if np.any(np.diff(idx) <= 0):
-        problems.append("indices are not strictly increasing (duplicates or unsorted)")
+    tolerance = comp.tolerance if tol is None else _as_tolerance(tol)
+    if max_size is not None:
+        max_size = as_int(max_size, "max_size")
+    max_size = _check_structure(comp, pts, w, max_size)
+    idx = np.asarray(comp.indices).astype(np.int64)
     cw = np.asarray(comp.weights, dtype=np.float64)
-    if cw.shape != idx.shape:
-        problems.append(f"weights shape {cw.shape} != indices shape {idx.shape}")
-    elif not (np.all(np.isfinite(cw)) and np.all(cw > 0)):
-        problems.append("weights must be finite and strictly positive")
-    elif in_range and np.any(w[idx] == 0):
-        problems.append("a zero-weight input point was kept")
-    m = pts.shape[1]
-    if max_size is None:
-        max_size = max(num_moments(m, comp.degree), int(comp.info.get("target_size", 0)))
-    if idx.size > max_size:
-        problems.append(f"support {idx.size} exceeds the allowed {max_size} (N_(m,k) or the target size)")
-    if problems:
-        raise InvariantViolation("; ".join(problems))
 
     precision = comp.precision
     ctx = mpmath.workdps(precision) if precision is not None else contextlib.nullcontext()
@@ -148,6 +209,7 @@ def check_compression(
         mono = max(float(abs(a - b) / mass) for a, b in zip(mono_ref, mono_new, strict=True))
         mass_err = float(abs(_exact_sums(kept_w[:, None], precision)[0] - mass) / mass)
 
+    problems: list[str] = []
     if not mass_err <= tolerance:
         problems.append(f"total mass changed by {mass_err:.3e} (relative) > tol {tolerance:.1e}")
     if not cheb <= tolerance:
