@@ -189,7 +189,7 @@ def test_printed_and_corrected_polylog_agree_at_rho_one() -> None:
         (lambda: bounds.rate_error(1000, 10, 5, 2), "d_prime >= N_{m,k}"),
         (lambda: bounds.rate_error(1000, 100, 1, 2), "k > m - 1"),
         (lambda: bounds.rate_min_degree(3, 1.0), "0 < sigma < 1"),
-        (lambda: bounds.ball_error(10, 0.8, 3, 2, 1.0, 1.0, 1.0), "sqrt(m) * r < rho"),
+        (lambda: bounds.ball_error(10, 0.8, 3, 2, 1.0, 1.0, 1.0), "sqrt(m) * diameter < rho"),
         (lambda: bounds.ball_error(10, 0.1, 3, 2, -1.0, 1.0, 1.0), "rho > 0"),
         (lambda: bounds.polylog_degree(100, 2, 1.0, form="typo"), "form must be"),  # type: ignore[arg-type]
         (lambda: bounds.lower_bound(100, 200, 2), "d_prime < d"),

@@ -92,7 +92,7 @@ def test_remainder_bound_two_dimensions() -> None:
 
 
 def test_remainder_domain() -> None:
-    with pytest.raises(InputError, match=r"sqrt\(m\) \* r < rho"):
+    with pytest.raises(InputError, match=r"sqrt\(m\) \* radius < rho"):
         taylor_remainder(0.8, 2, 2, 1.0, 1.0)
     with pytest.raises(InputError, match="k to be an integer"):
         taylor_remainder(0.1, 2.5, 2, 1.0, 1.0)

@@ -4,15 +4,19 @@ A calculator in :mod:`unicomp.theory.bounds` or :mod:`unicomp.theory.scaling` ho
 single sympy expression.  :func:`evaluate` turns that expression into numbers in one of three ways, and
 never from a second, hand-typed copy of the formula:
 
-* float64, vectorised over broadcast numpy arrays (``sympy.lambdify``);
+* float64, vectorised over broadcast numpy arrays (``sympy.lambdify``).  Where float64 cannot carry the
+  computation -- an argument beyond its range (an exact integer above 1.8e308), or an intermediate step
+  that overflows or underflows although the result is modest (:math:`171!` inside
+  :math:`(171!\, N)^{1/171}`) -- the same expression is enclosed in interval arithmetic at growing precision
+  (mpmath's exponent range is unbounded) and the float64 value is read from the enclosure;
 * exact integers for threshold results (``floor`` of an exact rational, evaluated by sympy);
 * ``certified=True``: an :mod:`mpmath.iv` interval that encloses the exact value, obtained by walking the
-  expression with the arguments substituted as exact rationals.
+  expression with every symbol bound to the interval of its exact argument.
 
-Arguments are read exactly: integers as integers, a ``float`` as the decimal it prints as
-(``0.68`` is :math:`17/25`), :class:`fractions.Fraction` and sympy rationals as themselves.  The exact value
-of a result is therefore ``formula.subs(arguments)``, and the float and interval values are evaluations of
-that one number.
+Arguments are read exactly: integers as integers (of any size), a ``float`` as the decimal it prints as
+(``0.68`` is :math:`17/25`), :class:`fractions.Fraction`, :class:`decimal.Decimal` and sympy rationals as
+themselves.  The exact value of a result is therefore ``formula.subs(arguments)``, and the float and
+interval values are evaluations of that one number.  Domain conditions are decided on the exact arguments.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -38,29 +43,91 @@ __all__ = [
     "BoundResult",
     "Statement",
     "as_exact",
+    "as_fraction",
     "evaluate",
+    "int_array",
     "interval_value",
 ]
 
 #: Working precision (decimal digits) of certified interval evaluations.
 CERTIFIED_DPS = 40
+#: Precisions (decimal digits) tried in turn when float64 cannot evaluate a formula: the first enclosure
+#: narrower than a float64 ulp gives the value (40 digits suffice unless the formula cancels heavily).
+_FALLBACK_DPS = (40, 120, 400)
+#: Relative width below which an enclosure pins down its float64 value (a quarter of float64's 2**-52 ulp).
+_FLOAT_WIDTH = mpmath.mpf(2) ** -54
+_WHAT = "a real number (int, float, Fraction, Decimal or sympy Rational)"
+
+
+def as_fraction(value: Any, name: str) -> Fraction:
+    """Read one scalar argument exactly (a float as the decimal it prints as).
+
+    Raises
+    ------
+    InputError
+        Naming ``name`` for a bool, NaN, infinity, an irrational or symbolic sympy value, or anything
+        that is not a real number.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        raise InputError(f"{name} must be {_WHAT}, got the bool {value!r}")
+    if isinstance(value, int | Fraction):
+        return Fraction(value)
+    if isinstance(value, float | Decimal):
+        if not np.isfinite(float(value)) or (isinstance(value, Decimal) and not value.is_finite()):
+            raise InputError(f"{name} must be finite, got {value!r}")
+        return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    if isinstance(value, sp.Basic) and value.is_number:
+        if value.is_Rational:
+            return Fraction(int(value.p), int(value.q))
+        if value.is_Float and value.is_finite:
+            return Fraction(str(value))
+        if value.is_finite is False or value is sp.nan:
+            raise InputError(f"{name} must be finite, got {value}")
+        raise InputError(f"{name} must be {_WHAT}, got the irrational or complex {value}")
+    raise InputError(f"{name} must be {_WHAT}, got {_show(value)} of type {type(value).__name__}")
 
 
 def as_exact(value: Any, name: str) -> sp.Rational:
-    """Read one scalar argument as an exact sympy rational (a float as the decimal it prints as)."""
-    if isinstance(value, bool | np.bool_):
-        raise InputError(f"{name} must be a real number, got {value!r}")
-    if isinstance(value, int | np.integer):
-        return sp.Integer(int(value))
-    if isinstance(value, float | np.floating):
-        if not np.isfinite(value):
-            raise InputError(f"{name} must be finite, got {value!r}")
-        return sp.Rational(repr(float(value)))
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, sp.Rational):
-        return value
-    raise InputError(f"{name} must be a real number (int, float, Fraction or sympy Rational), got {value!r}")
+    """Read one scalar argument as an exact sympy rational (see :func:`as_fraction`)."""
+    q = as_fraction(value, name)
+    return sp.Rational(q.numerator, q.denominator)
+
+
+def _show(value: Any) -> str:
+    """A short printable form of an argument, safe for integers with thousands of digits."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int) and value.bit_length() > 200:
+        return f"an integer of {int(value.bit_length() * 0.30103) + 1} digits"
+    if isinstance(value, Fraction) and max(value.numerator.bit_length(), value.denominator.bit_length()) > 200:
+        return f"a fraction of about {float(mpmath.log10(abs(mpmath.mpf(value.numerator)) + 1)):.0f}-digit terms"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _to_float(q: Fraction) -> float:
+    """``float(q)``, with overflow giving a signed infinity instead of raising."""
+    try:
+        return float(q)
+    except OverflowError:
+        return float("inf") if q > 0 else float("-inf")
+
+
+def _as_array(function: str, name: str, value: Any) -> NDArray[Any]:
+    """One argument as an ndarray (object dtype for exact types), without converting its numbers."""
+    if isinstance(value, str | bytes):
+        raise InputError(f"{function}: {name} must be {_WHAT} or an array of them, got the string {value!r}")
+    try:
+        arr = np.asarray(value, dtype=object) if isinstance(value, Fraction | Decimal | sp.Basic) else np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise InputError(f"{function}: {name} must be {_WHAT} or an array of them ({exc})") from None
+    if arr.size == 0:
+        raise InputError(f"{function}: {name} must not be empty, got shape {arr.shape}")
+    if arr.dtype != object and not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise InputError(f"{function}: {name} must be real numbers, got dtype {arr.dtype}")
+    return arr
 
 
 class Arguments:
@@ -70,22 +137,27 @@ class Arguments:
     ----------
     function : str
         Name of the calculator, used in error messages.
+    symbols : mapping, optional
+        Argument name -> the formula symbol it stands for, where that is not ``BY_ARGUMENT[name]``
+        (``ball_error``'s ``diameter`` is the symbol ``r``).
     **values : scalar or array_like
-        The arguments by name; arrays broadcast against each other.
+        The arguments by the names the user passed them; arrays broadcast against each other.
+
+    Attributes
+    ----------
+    exact : dict of str to ndarray of fractions.Fraction
+        The arguments read exactly (object arrays of the broadcast shape); domain conditions use these.
+    float : dict of str to ndarray of float64
+        The same rounded to float64 (``inf`` or ``0`` where float64 cannot hold the exact value).
+    symbols : dict of str to sympy.Symbol
+        The symbol each argument stands for in the formulas.
     """
 
-    def __init__(self, function: str, **values: Any) -> None:
+    def __init__(self, function: str, /, *, symbols: Mapping[str, sp.Symbol] | None = None, **values: Any) -> None:
         self.function = function
-        raw: dict[str, NDArray[Any]] = {}
-        for name, value in values.items():
-            arr = np.asarray(value, dtype=object) if isinstance(value, Fraction | sp.Basic) else np.asarray(value)
-            if arr.size == 0:
-                raise InputError(f"{function}: {name} must not be empty")
-            if arr.dtype != object and not (
-                np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-            ):
-                raise InputError(f"{function}: {name} must be real numbers, got dtype {arr.dtype}")
-            raw[name] = arr
+        renamed = dict(symbols or {})
+        self.symbols: dict[str, sp.Symbol] = {n: renamed[n] if n in renamed else BY_ARGUMENT[n] for n in values}
+        raw = {name: _as_array(function, name, value) for name, value in values.items()}
         try:
             shaped = np.broadcast_arrays(*raw.values())
         except ValueError:
@@ -95,29 +167,36 @@ class Arguments:
         self.raw = dict(zip(raw, shaped, strict=True))
         self.exact: dict[str, NDArray[Any]] = {}
         for name, arr in self.raw.items():
-            flat = [as_exact(v.item() if isinstance(v, np.generic) else v, name) for v in arr.ravel()]
-            self.exact[name] = np.array(flat, dtype=object).reshape(arr.shape)
+            exact = np.empty(arr.size, dtype=object)
+            exact[:] = [as_fraction(v, f"{function}: {name}") for v in arr.ravel()]
+            self.exact[name] = exact.reshape(arr.shape)
         self.float: dict[str, NDArray[np.float64]] = {
-            name: np.vectorize(float, otypes=[np.float64])(arr) for name, arr in self.exact.items()
+            name: np.vectorize(_to_float, otypes=[np.float64])(arr) for name, arr in self.exact.items()
         }
+        #: Where every argument is held by float64 (finite, and zero only if exactly zero).
+        self.representable: NDArray[np.bool_] = np.ones(self.shape, dtype=bool)
         for name, arr in self.float.items():
-            if not np.all(np.isfinite(arr)):
-                raise InputError(f"{function}: {name} must be finite")
+            self.representable &= np.isfinite(arr) & ((arr != 0) | (self.exact[name] == 0).astype(bool))
 
-    def require(self, ok: NDArray[np.bool_] | bool, condition: str) -> None:
+    def require(self, ok: Any, condition: str) -> None:
         """Raise :class:`InputError` naming ``condition`` unless ``ok`` holds everywhere."""
         ok_arr = np.broadcast_to(np.asarray(ok, dtype=bool), self.shape)
         if not np.all(ok_arr):
             idx = tuple(int(i) for i in np.argwhere(~ok_arr)[0]) if ok_arr.ndim else ()
-            at = ", ".join(f"{n}={self.raw[n][idx].item()!r}" for n in self.raw)
+            at = ", ".join(f"{n}={_show(self.raw[n][idx])}" for n in self.raw)
             where = f" at index {idx}" if idx else ""
             raise InputError(f"{self.function}: requires {condition}; violated{where} ({at})")
 
     def integer(self, *names: str) -> None:
         """Require the named arguments to be whole numbers."""
         for name in names:
-            ok = np.vectorize(lambda v: bool(v.is_integer), otypes=[bool])(self.exact[name])
+            ok = np.vectorize(lambda q: q.denominator == 1, otypes=[bool])(self.exact[name])
             self.require(ok, f"{name} to be an integer")
+
+    def sympy(self, name: str) -> Any:
+        """The argument as sympy rationals (a scalar for scalar calls, else an object ndarray)."""
+        out = np.vectorize(lambda q: sp.Rational(q.numerator, q.denominator), otypes=[object])(self.exact[name])
+        return out[()] if self.shape == () else out
 
 
 @lru_cache(maxsize=256)
@@ -125,9 +204,11 @@ def _lambdified(formula: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[..
     return sp.lambdify(symbols, formula, modules=["scipy", "numpy"])
 
 
-def _iv(expr: sp.Basic) -> Any:
-    """Interval enclosure of a closed-form real number built from + * ** exp log, e, pi and rationals."""
+def _iv(expr: sp.Basic, env: Mapping[sp.Symbol, Any]) -> Any:
+    """Interval enclosure of ``expr`` (+ * ** exp log factorial, e, pi, rationals; symbols from ``env``)."""
     iv = mpmath.iv
+    if expr in env:
+        return env[expr]
     if expr.is_Integer:
         return iv.mpf(int(expr))
     if expr.is_Rational:
@@ -139,37 +220,57 @@ def _iv(expr: sp.Basic) -> Any:
     if isinstance(expr, sp.Add):
         total = iv.mpf(0)
         for term in expr.args:
-            total = total + _iv(term)
+            total = total + _iv(term, env)
         return total
     if isinstance(expr, sp.Mul):
         prod = iv.mpf(1)
         for factor in expr.args:
-            prod = prod * _iv(factor)
+            prod = prod * _iv(factor, env)
         return prod
     if isinstance(expr, sp.Pow):
         base, exponent = expr.args
         if exponent.is_Integer:
             n = int(exponent)
-            power = _iv(base) ** abs(n)
+            power = _iv(base, env) ** abs(n)
             return 1 / power if n < 0 else power
         if exponent == sp.S.Half:
-            return iv.sqrt(_iv(base))
-        return iv.exp(_iv(exponent) * iv.log(_iv(base)))
+            return iv.sqrt(_iv(base, env))
+        b, e = _iv(base, env), _iv(exponent, env)
+        if b.a == 0 and b.b == 0 and e.a > 0:
+            return iv.mpf(0)
+        return iv.exp(e * iv.log(b))
     if isinstance(expr, sp.exp):
-        return iv.exp(_iv(expr.args[0]))
+        return iv.exp(_iv(expr.args[0], env))
     if isinstance(expr, sp.log):
-        return iv.log(_iv(expr.args[0]))
+        return iv.log(_iv(expr.args[0], env))
+    if isinstance(expr, sp.factorial):
+        return iv.factorial(_iv(expr.args[0], env))
     raise InputError(f"cannot enclose {expr} in interval arithmetic (unsupported operation {expr.func})")
 
 
-def interval_value(exact_value: sp.Expr, dps: int = CERTIFIED_DPS) -> Any:
-    """Enclose an exact sympy number in an :class:`mpmath.iv` interval at ``dps`` digits."""
+def interval_value(
+    expr: sp.Expr, dps: int = CERTIFIED_DPS, env: Mapping[sp.Symbol, Fraction | sp.Rational] | None = None
+) -> Any:
+    """Enclose ``expr``, with the symbols of ``env`` bound to exact rationals, in an :class:`mpmath.iv`
+    interval at ``dps`` digits."""
     old = mpmath.iv.prec
     try:
         mpmath.iv.dps = dps
-        return _iv(exact_value)
+        bound = {s: mpmath.iv.mpf(int(q.numerator)) / mpmath.iv.mpf(int(q.denominator)) for s, q in (env or {}).items()}
+        return _iv(expr, bound)
     finally:
         mpmath.iv.prec = old
+
+
+def _float_from_enclosure(expr: sp.Expr, env: Mapping[sp.Symbol, Fraction]) -> float:
+    """float64 value of ``expr`` at ``env``, read from an enclosure narrow enough to fix it."""
+    for dps in _FALLBACK_DPS:
+        box = interval_value(expr, dps, env)
+        lo, hi = mpmath.mpf(box.a), mpmath.mpf(box.b)
+        if hi - lo <= _FLOAT_WIDTH * max(abs(lo), abs(hi)):
+            break
+    with mpmath.workdps(_FALLBACK_DPS[-1]):
+        return float((lo + hi) / 2)
 
 
 def evaluate(
@@ -184,26 +285,49 @@ def evaluate(
 
     Returns a Python float/int (scalar arguments), an ndarray (array arguments), or with ``certified``
     an :class:`mpmath.iv` interval (object ndarray of intervals for arrays).  ``integer`` results are
-    computed exactly by sympy (they are thresholds such as a minimum degree) and returned as ints.
+    computed exactly by sympy (they are thresholds such as a minimum degree) and returned as ints
+    (an int64 array, or an object array of Python ints where one exceeds int64).
     """
     names = list(symbols)
+
+    def env(idx: tuple[int, ...]) -> dict[sp.Symbol, Fraction]:
+        return {symbols[n]: args.exact[n][idx] for n in names}
+
     if integer or certified:
-
-        def one(*vals: Any) -> Any:
-            exact = formula.subs(dict(zip((symbols[n] for n in names), vals, strict=True)))
-            if integer:
-                return int(exact)
-            return interval_value(exact)
-
         out = np.empty(args.shape, dtype=object)
         for idx in np.ndindex(*args.shape):
-            out[idx] = one(*(args.exact[n][idx] for n in names))
-        return out[()] if args.shape == () else out
+            if integer:
+                exact = formula.subs({s: sp.Rational(q.numerator, q.denominator) for s, q in env(idx).items()})
+                out[idx] = int(exact)
+            else:
+                out[idx] = interval_value(formula, CERTIFIED_DPS, env(idx))
+        if args.shape == ():
+            return out[()]
+        return int_array(out) if integer else out
     fn = _lambdified(formula, tuple(symbols[n] for n in names))
-    with np.errstate(all="ignore"):
-        value = np.asarray(fn(*(args.float[n] for n in names)), dtype=np.float64)
-    value = np.broadcast_to(value, args.shape).copy()
+    ok = args.representable.copy()
+    try:
+        # Entries float64 cannot hold get a harmless stand-in here and are evaluated exactly below.
+        with np.errstate(all="raise"):
+            value = np.asarray(fn(*(np.where(ok, args.float[n], 1.0) for n in names)), dtype=np.float64)
+        value = np.broadcast_to(value, args.shape).copy()
+    except (FloatingPointError, OverflowError, ZeroDivisionError):
+        value = np.zeros(args.shape)
+        ok[...] = False
+    # A zero, subnormal or non-finite result may be an intermediate overflow or underflow: recheck it.
+    ok &= np.isfinite(value) & (np.abs(value) >= np.finfo(np.float64).tiny)
+    for row in np.argwhere(~ok):
+        idx = tuple(int(i) for i in row)
+        value[idx] = _float_from_enclosure(formula, env(idx))
     return float(value) if args.shape == () else value
+
+
+def int_array(values: NDArray[Any]) -> NDArray[Any]:
+    """Python ints as an int64 array, or as an object array where one does not fit in int64."""
+    info = np.iinfo(np.int64)
+    if all(info.min <= int(v) <= info.max for v in values.ravel()):
+        return values.astype(np.int64)
+    return values
 
 
 @dataclass(frozen=True)
@@ -320,11 +444,9 @@ class Statement:
     integer: bool = False
 
     def result(self, name: str, formula: sp.Expr, args: Arguments, certified: bool = False) -> BoundResult:
-        """Evaluate ``formula`` at ``args`` (each argument stands for ``BY_ARGUMENT[key]``)."""
-        symbols = {key: BY_ARGUMENT[key] for key in args.raw}
-        value = evaluate(formula, symbols, args, certified=certified, integer=self.integer)
-        scalar = args.shape == ()
-        arguments = {symbols[n]: (args.exact[n][()] if scalar else args.exact[n]) for n in symbols}
+        """Evaluate ``formula`` at ``args`` (each argument stands for its symbol in ``args.symbols``)."""
+        value = evaluate(formula, args.symbols, args, certified=certified, integer=self.integer)
+        arguments = {args.symbols[n]: args.sympy(n) for n in args.symbols}
         return BoundResult(
             name=name,
             value=value,

@@ -44,7 +44,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from fractions import Fraction
+from typing import Any, Literal, cast
 
 import numpy as np
 import sympy as sp
@@ -52,7 +53,7 @@ import sympy as sp
 from unicomp.errors import InputError
 from unicomp.multiindex import num_moments
 from unicomp.theory import _symbols as S
-from unicomp.theory._results import Arguments, BoundResult, Statement
+from unicomp.theory._results import Arguments, BoundResult, Statement, int_array
 from unicomp.theory.scaling import (
     boost_min_degree,
     boosted_exponent,
@@ -169,7 +170,7 @@ def packing_diameter(d: Any, n: Any, m: Any, radius: Any, *, certified: bool = F
     """
     args = Arguments("packing_diameter", d=d, n=n, m=m, radius=radius)
     args.integer("d", "n", "m")
-    f = args.float
+    f = args.exact
     args.require(f["n"] >= 2, "n >= 2")
     args.require(f["m"] >= 1, "m >= 1")
     args.require(f["radius"] > 0, "radius > 0")
@@ -239,10 +240,13 @@ def ball_error(
     >>> float(f"{ball_error(100, 0.01, 3, 2, 1.0, 1.0, 1.0).value:.4g}")
     8.115e-06
     """
-    args = Arguments("ball_error", d=d, r=diameter, k=k, m=m, rho=rho, bound=bound, lipschitz=lipschitz)
-    check_remainder_args(args)
-    args.require(args.float["d"] >= 0, "d >= 0 (the cluster weight)")
-    args.require(args.float["lipschitz"] >= 0, "lipschitz >= 0")
+    args = Arguments(
+        "ball_error", symbols={"diameter": S.r}, d=d, diameter=diameter, k=k, m=m, rho=rho, bound=bound,
+        lipschitz=lipschitz,
+    )
+    check_remainder_args(args, "diameter")
+    args.require(args.exact["d"] >= 0, "d >= 0 (the cluster weight)")
+    args.require(args.exact["lipschitz"] >= 0, "lipschitz >= 0")
     return _BALL_ERROR.result("ball_error", BALL_FORMULA, args, certified)
 
 
@@ -250,8 +254,8 @@ def _rate_args(name: str, **values: Any) -> Arguments:
     """Common checks of the Thm 4 calculators: integer k >= 0, m >= 1."""
     args = Arguments(name, **values)
     args.integer("k", "m")
-    args.require(args.float["k"] >= 0, "k >= 0")
-    args.require(args.float["m"] >= 1, "m >= 1")
+    args.require(args.exact["k"] >= 0, "k >= 0")
+    args.require(args.exact["m"] >= 1, "m >= 1")
     return args
 
 
@@ -298,16 +302,28 @@ def rate_error(d: Any, d_prime: Any, k: Any, m: Any, *, certified: bool = False)
 
 def _require_compression(args: Arguments) -> None:
     """``N_{m,k} <= d' < d`` elementwise."""
-    f = args.float
+    f = args.exact
     args.require(f["d_prime"] < f["d"], "d_prime < d (a compression must remove objects)")
-    n_mk = _num_moments_float(f["m"], f["k"])
-    args.require(f["d_prime"] >= n_mk, "d_prime >= N_{m,k} = C(m+k, k) (the size Algorithm 1 can reach)")
-    args.require(args.float["k"] + 1 > args.float["m"], "k > m - 1 (otherwise the error does not decay)")
+    reachable = np.vectorize(lambda m, k, dp: not _num_moments_exceed(m, k, dp), otypes=[bool])
+    args.require(
+        reachable(f["m"], f["k"], f["d_prime"]), "d_prime >= N_{m,k} = C(m+k, k) (the size Algorithm 1 can reach)"
+    )
+    args.require(f["k"] + 1 > f["m"], "k > m - 1 (otherwise the error does not decay)")
 
 
-def _num_moments_float(m: Any, k: Any) -> Any:
-    """:math:`N_{m,k}` elementwise for arrays of whole numbers."""
-    return np.vectorize(lambda a, b: float(num_moments(int(a), int(b))), otypes=[float])(m, k)
+def _num_moments_exceed(m: Fraction, k: Fraction, bound: Fraction) -> bool:
+    r"""Whether :math:`N_{m,k} > b`, decided exactly for whole ``m >= 1``, ``k >= 0`` and ``b = bound``.
+
+    :math:`N_{m,k} = \binom{m+k}{k} \ge 2^{\min(m, k)}`, so once :math:`\min(m, k)` reaches the bit length
+    of :math:`\lfloor b \rfloor` the answer is yes without computing the binomial; otherwise the binomial has
+    fewer factors than that and :func:`~unicomp.multiindex.num_moments` computes it at once.
+    """
+    mi, ki = int(m), int(k)
+    if bound < 1:
+        return True
+    if min(mi, ki) >= (bound.numerator // bound.denominator).bit_length():
+        return True
+    return num_moments(mi, ki) > bound
 
 
 def rate_size(d: Any, eps: Any, k: Any, m: Any, *, certified: bool = False) -> BoundResult:
@@ -344,9 +360,9 @@ def rate_size(d: Any, eps: Any, k: Any, m: Any, *, certified: bool = False) -> B
     1000.0
     """
     args = _rate_args("rate_size", d=d, eps=eps, k=k, m=m)
-    args.require(args.float["k"] > args.float["m"] - 1, "k > m - 1")
-    args.require(args.float["eps"] > 0, "eps > 0")
-    args.require(args.float["d"] > 0, "d > 0")
+    args.require(args.exact["k"] > args.exact["m"] - 1, "k > m - 1")
+    args.require(args.exact["eps"] > 0, "eps > 0")
+    args.require(args.exact["d"] > 0, "d > 0")
     return _RATE_SIZE.result("rate_size", RATE_SIZE_FORMULA, args, certified)
 
 
@@ -377,7 +393,7 @@ def rate_exponent(k: Any, m: Any, sigma: Any, *, certified: bool = False) -> Bou
 
 
 def _require_sigma(args: Arguments) -> None:
-    s = args.float["sigma"]
+    s = args.exact["sigma"]
     args.require((s > 0) & (s < 1), "0 < sigma < 1")
 
 
@@ -403,7 +419,7 @@ def rate_min_degree(m: Any, sigma: Any) -> BoundResult:
     """
     args = Arguments("rate_min_degree", m=m, sigma=sigma)
     args.integer("m")
-    args.require(args.float["m"] >= 1, "m >= 1")
+    args.require(args.exact["m"] >= 1, "m >= 1")
     _require_sigma(args)
     return _RATE_MIN_DEGREE.result("rate_min_degree", RATE_MIN_DEGREE_FORMULA, args)
 
@@ -413,8 +429,8 @@ def _polylog_args(name: str, form: str, **values: Any) -> Arguments:
         raise InputError(f"{name}: form must be 'corrected' or 'printed', got {form!r}")
     args = Arguments(name, **values)
     args.integer("m")
-    args.require(args.float["m"] >= 1, "m >= 1")
-    args.require(args.float["rho"] > 0, "rho > 0")
+    args.require(args.exact["m"] >= 1, "m >= 1")
+    args.require(args.exact["rho"] > 0, "rho > 0")
     return args
 
 
@@ -459,7 +475,7 @@ def polylog_degree(n: Any, m: Any, rho: Any, *, form: Form = "corrected", certif
     735.7589
     """
     args = _polylog_args("polylog_degree", form, n=n, m=m, rho=rho)
-    args.require(args.float["n"] >= 1, "n >= 1")
+    args.require(args.exact["n"] >= 1, "n >= 1")
     return _POLYLOG_DEGREE.result("polylog_degree", POLYLOG_DEGREE[form], args, certified)
 
 
@@ -500,8 +516,8 @@ def polylog_error(
     1.055e-10
     """
     args = _polylog_args("polylog_error", form, d=d, d_prime=d_prime, m=m, rho=rho)
-    args.require(args.float["d_prime"] >= 1, "d_prime >= 1")
-    args.require(args.float["d_prime"] < args.float["d"], "d_prime < d (a compression must remove objects)")
+    args.require(args.exact["d_prime"] >= 1, "d_prime >= 1")
+    args.require(args.exact["d_prime"] < args.exact["d"], "d_prime < d (a compression must remove objects)")
     return _POLYLOG_ERROR.result("polylog_error", POLYLOG_ERROR[form], args, certified)
 
 
@@ -535,18 +551,18 @@ def polylog_size(
     2820.67
     """
     args = _polylog_args("polylog_size", form, d=d, eps=eps, m=m, rho=rho)
-    args.require(args.float["eps"] > 0, "eps > 0")
-    args.require(args.float["eps"] < args.float["d"], "eps < d (otherwise no compression is needed)")
+    args.require(args.exact["eps"] > 0, "eps > 0")
+    args.require(args.exact["eps"] < args.exact["d"], "eps < d (otherwise no compression is needed)")
     return _POLYLOG_SIZE.result("polylog_size", POLYLOG_SIZE[form], args, certified)
 
 
 def _lower_args(name: str, **values: Any) -> Arguments:
     args = Arguments(name, **values)
     args.integer("m")
-    args.require(args.float["m"] >= 1, "m >= 1")
+    args.require(args.exact["m"] >= 1, "m >= 1")
     for c in ("a", "b"):
         if c in args.float:
-            args.require(args.float[c] > 0, f"{c} > 0")
+            args.require(args.exact[c] > 0, f"{c} > 0")
     return args
 
 
@@ -580,8 +596,8 @@ def lower_bound(d: Any, d_prime: Any, m: Any, a: Any = 1, b: Any = 1, *, certifi
     0.454
     """
     args = _lower_args("lower_bound", d=d, d_prime=d_prime, m=m, a=a, b=b)
-    args.require(args.float["d_prime"] >= 1, "d_prime >= 1")
-    args.require(args.float["d_prime"] < args.float["d"], "d_prime < d")
+    args.require(args.exact["d_prime"] >= 1, "d_prime >= 1")
+    args.require(args.exact["d_prime"] < args.exact["d"], "d_prime < d")
     return _LOWER_BOUND.result("lower_bound", LOWER_FORMULA, args, certified)
 
 
@@ -609,8 +625,8 @@ def lower_bound_size(d: Any, eps: Any, m: Any, a: Any = 1, b: Any = 1, *, certif
     27.631
     """
     args = _lower_args("lower_bound_size", d=d, eps=eps, m=m, a=a, b=b)
-    args.require(args.float["eps"] > 0, "eps > 0")
-    args.require(args.float["eps"] < args.float["a"] * args.float["d"], "eps < A d")
+    args.require(args.exact["eps"] > 0, "eps > 0")
+    args.require(args.exact["eps"] < args.exact["a"] * args.exact["d"], "eps < A d")
     return _LOWER_BOUND_SIZE.result("lower_bound_size", _LOWER_SIZE, args, certified)
 
 
@@ -638,30 +654,41 @@ def lower_bound_degree(d_prime: Any, m: Any) -> BoundResult:
     """
     args = Arguments("lower_bound_degree", d_prime=d_prime, m=m)
     args.integer("d_prime", "m")
-    args.require(args.float["m"] >= 1, "m >= 1")
-    args.require(args.float["d_prime"] >= 1, "d_prime >= 1")
+    args.require(args.exact["m"] >= 1, "m >= 1")
+    args.require(args.exact["d_prime"] >= 1, "d_prime >= 1")
     out = np.empty(args.shape, dtype=object)
     for idx in np.ndindex(*args.shape):
-        subs = {S.d_prime: args.exact["d_prime"][idx], S.m: args.exact["m"][idx]}
-        k = 0
-        while not bool(_LOWER_CONDITION.subs(subs).subs(S.k, k)):
-            k += 1
-        out[idx] = k
-    value = out[()] if args.shape == () else out.astype(np.int64)
-    scalar = args.shape == ()
+        m_i, d_prime_i = (cast(Fraction, args.exact[name][idx]) for name in ("m", "d_prime"))
+        out[idx] = _smallest_degree_above(m_i, d_prime_i)
     return BoundResult(
         name="lower_bound_degree",
-        value=value,
+        value=out[()] if args.shape == () else int_array(out),
         formula=_LOWER_CONDITION,
-        arguments={
-            S.d_prime: args.exact["d_prime"][()] if scalar else args.exact["d_prime"],
-            S.m: args.exact["m"][()] if scalar else args.exact["m"],
-        },
+        arguments={S.d_prime: args.sympy("d_prime"), S.m: args.sympy("m")},
         assumptions=("q of degree k has C(m+k, m) coefficients and d' linear vanishing conditions",),
         rigorous=True,
         reference="Thm 8 (proof)",
         note="value is the smallest k satisfying the formula (an inequality)",
     )
+
+
+def _smallest_degree_above(m: Fraction, d_prime: Fraction) -> int:
+    r"""The smallest :math:`k \ge 0` with :math:`N_{m,k} = \binom{m+k}{m} > d'`.
+
+    :math:`N_{m,k}` increases with :math:`k`, so doubling :math:`k` until the inequality holds and then
+    bisecting needs :math:`O(\log k)` exact comparisons (:func:`_num_moments_exceed`); :math:`k \le d'`
+    since :math:`N_{m,k} \ge k + 1`.
+    """
+    lo, hi = -1, 1  # N_{m,lo} <= d' (or lo = -1), N_{m,hi} > d'
+    while not _num_moments_exceed(m, Fraction(hi), d_prime):
+        lo, hi = hi, 2 * hi
+    if lo == -1 and _num_moments_exceed(m, Fraction(0), d_prime):
+        return 0
+    lo = max(lo, 0)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if _num_moments_exceed(m, Fraction(mid), d_prime) else (mid, hi)
+    return hi
 
 
 # What each calculator states besides its formula (evaluated at import; read by the functions above).

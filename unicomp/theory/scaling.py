@@ -46,11 +46,11 @@ _STRETCHED: sp.Expr = S.L0 + sp.exp(-S.alpha_prime * S.d_prime ** (1 / S.m))
 
 def _scaling_args(name: str, **values: Any) -> Arguments:
     args = Arguments(name, **values)
-    if "sigma" in args.float:
-        s = args.float["sigma"]
+    if "sigma" in args.exact:
+        s = args.exact["sigma"]
         args.require((s > 0) & (s < 1), "0 < sigma < 1")
-    if "alpha" in args.float:
-        args.require(args.float["alpha"] > 0, "alpha > 0")
+    if "alpha" in args.exact:
+        args.require(args.exact["alpha"] > 0, "alpha > 0")
     return args
 
 
@@ -96,7 +96,7 @@ def boost_min_degree(m: Any, sigma: Any, alpha: Any, *, normalization: Normaliza
         raise InputError(f"boost_min_degree: normalization must be 'sum' or 'mean', got {normalization!r}")
     args = _scaling_args("boost_min_degree", m=m, sigma=sigma, alpha=alpha)
     args.integer("m")
-    args.require(args.float["m"] >= 1, "m >= 1")
+    args.require(args.exact["m"] >= 1, "m >= 1")
     return _BOOST_MIN_DEGREE[normalization].result("boost_min_degree", sp.floor(BOOST_CONDITION[normalization]), args)
 
 
@@ -155,8 +155,8 @@ def compressed_scaling_law(
     args = _scaling_args(
         "compressed_scaling_law", d_prime=d_prime, loss_floor=loss_floor, d0=d0, alpha=alpha, sigma=sigma
     )
-    args.require(args.float["d_prime"] > 0, "d_prime > 0")
-    args.require(args.float["d0"] > 0, "d0 > 0")
+    args.require(args.exact["d_prime"] > 0, "d_prime > 0")
+    args.require(args.exact["d0"] > 0, "d0 > 0")
     return _COMPRESSED_SCALING_LAW.result("compressed_scaling_law", _SCALING_LAW, args, certified)
 
 
@@ -195,9 +195,9 @@ def stretched_exponential(
     """
     args = Arguments("stretched_exponential", d_prime=d_prime, m=m, rate=rate, loss_floor=loss_floor)
     args.integer("m")
-    args.require(args.float["m"] >= 1, "m >= 1")
-    args.require(args.float["d_prime"] > 0, "d_prime > 0")
-    args.require(args.float["rate"] > 0, "rate > 0")
+    args.require(args.exact["m"] >= 1, "m >= 1")
+    args.require(args.exact["d_prime"] > 0, "d_prime > 0")
+    args.require(args.exact["rate"] > 0, "rate > 0")
     return _STRETCHED_EXPONENTIAL.result("stretched_exponential", _STRETCHED, args, certified)
 
 

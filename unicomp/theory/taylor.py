@@ -98,8 +98,8 @@ def taylor_remainder(radius: Any, k: Any, m: Any, rho: Any, bound: Any, *, certi
     >>> round(res.value, 12)
     0.000222222222
     """
-    args = Arguments("taylor_remainder", r=radius, k=k, m=m, rho=rho, bound=bound)
-    check_remainder_args(args)
+    args = Arguments("taylor_remainder", symbols={"radius": S.r}, radius=radius, k=k, m=m, rho=rho, bound=bound)
+    check_remainder_args(args, "radius")
     return _TAYLOR_REMAINDER.result("taylor_remainder", REMAINDER_FORMULA, args, certified)
 
 
@@ -110,25 +110,33 @@ _REMAINDER_ASSUMPTIONS = (
 )
 
 
-def check_remainder_args(args: Arguments) -> None:
+def check_remainder_args(args: Arguments, distance: str) -> None:
     r"""Check the domain of :data:`REMAINDER_FORMULA`; shared with the Thm 3 ball bound.
+
+    Parameters
+    ----------
+    args : Arguments
+        The call's arguments; ``distance`` names the one standing for :math:`r`.
+    distance : str
+        ``"radius"`` (:func:`taylor_remainder`) or ``"diameter"`` (``ball_error``), used in messages.
 
     Raises
     ------
     InputError
         Unless ``k``, ``m`` are integers with :math:`k \ge 0`, :math:`m \ge 1`, and :math:`\rho > 0`,
-        :math:`M \ge 0`, :math:`r \ge 0`, :math:`\sqrt{m}\, r < \rho`.
+        :math:`M \ge 0`, :math:`r \ge 0`, :math:`\sqrt{m}\, r < \rho` (decided exactly as
+        :math:`m r^2 < \rho^2`).
     """
     args.integer("k", "m")
-    f = args.float
+    f = args.exact
     args.require(f["k"] >= 0, "k >= 0")
     args.require(f["m"] >= 1, "m >= 1")
     args.require(f["rho"] > 0, "rho > 0 (a positive radius of analyticity)")
-    args.require(f["bound"] >= 0, "bound M >= 0")
-    args.require(f["r"] >= 0, "r >= 0 (the distance or diameter)")
+    args.require(f["bound"] >= 0, "bound >= 0")
+    args.require(f[distance] >= 0, f"{distance} >= 0")
     args.require(
-        f["m"] ** 0.5 * f["r"] < f["rho"],
-        "sqrt(m) * r < rho (the cluster must lie well inside the polydisc of analyticity)",
+        f["m"] * f[distance] ** 2 < f["rho"] ** 2,
+        f"sqrt(m) * {distance} < rho (the cluster must lie well inside the polydisc of analyticity)",
     )
 
 
