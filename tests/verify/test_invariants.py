@@ -9,8 +9,9 @@ import mpmath
 import numpy as np
 import pytest
 
-from unicomp import recombine
+from unicomp import InputError, UnicompError, recombine
 from unicomp.multiindex import num_moments
+from unicomp.numerics.basis import ChebyshevBasis
 from unicomp.numerics.result import Compression
 from unicomp.verify.invariants import InvariantViolation, check_compression
 
@@ -89,3 +90,64 @@ def test_arbitrary_precision_compression_is_checked_at_its_precision() -> None:
     bad[0] = bad[0] * (1 + mpmath.mpf(10) ** -20)
     with pytest.raises(InvariantViolation, match=r"residual|mass"):
         check_compression(dataclasses.replace(comp, weights_mp=bad), PTS[:60])
+
+
+def test_invariant_violation_is_a_unicomp_error_and_an_assertion_error() -> None:
+    # Regression: it was only an AssertionError; `except UnicompError` must catch it, and pytest and the
+    # audit's kill rule (which treat AssertionError as a failed check) must keep seeing it.
+    assert issubclass(InvariantViolation, UnicompError) and issubclass(InvariantViolation, AssertionError)
+    with pytest.raises(UnicompError):
+        check_compression(_tampered(residual=1.0), PTS, W)
+
+
+@pytest.mark.parametrize("compression", [None, "result.npz", 3, {"indices": [0]}, COMP.indices],
+                         ids=["None", "str", "int", "dict", "array"])
+def test_not_a_compression_is_a_type_error(compression: Any) -> None:
+    with pytest.raises(TypeError, match="compression must be a Compression"):
+        check_compression(compression, PTS, W)
+
+
+@pytest.mark.parametrize("tol", [-1e-10, 0.0, float("nan"), float("inf"), True, "1e-10", 1j, [1e-10]], ids=repr)
+def test_bad_tol_is_an_argument_error(tol: Any) -> None:
+    # A negative or NaN tol is the caller's mistake, not a broken compression.
+    with pytest.raises(InputError, match="tol must be"):
+        check_compression(COMP, PTS, W, tol=tol)
+
+
+@pytest.mark.parametrize("max_size", [-1, 2.5, "10", True], ids=repr)
+def test_bad_max_size_is_an_argument_error(max_size: Any) -> None:
+    with pytest.raises(InputError, match="max_size"):
+        check_compression(COMP, PTS, W, max_size=max_size)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # unsigned indices: their differences wrap around, so an unsorted set looked increasing
+        ({"indices": COMP.indices[::-1].astype(np.uint64)}, "strictly increasing"),
+        ({"indices": np.r_[COMP.indices[:-1], 2**62]}, "out of range"),
+        ({"indices": np.r_[-1, COMP.indices[1:]]}, "out of range"),
+        ({"info": {"target_size": "many"}}, "target_size"),
+        ({"info": {"target_size": 2.7}}, "target_size"),
+        ({"degree": -1}, "degree"),
+        ({"degree": 2.7}, "degree"),
+        ({"precision": 0}, "precision"),
+        ({"tolerance": float("nan")}, "tolerance"),
+        ({"basis": ChebyshevBasis.fit(np.c_[PTS, PTS[:, :1]], 3)}, "basis"),
+    ],
+    ids=["uint-unsorted", "huge-index", "negative-index", "target-text", "target-float", "degree-negative",
+         "degree-float", "precision-zero", "tolerance-nan", "basis-dim"],
+)
+def test_malformed_fields_are_violations_not_crashes(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvariantViolation, match=message):
+        check_compression(_tampered(**changes), PTS, W)
+
+
+def test_float_weights_must_agree_with_the_exact_weights() -> None:
+    # At a precision the moments are summed from weights_mp; the float64 weights a user reads must be
+    # their roundings, else they were never checked.
+    comp = recombine(PTS[:60], degree=2, precision=30)
+    with pytest.raises(InvariantViolation, match="round to the float64 weights"):
+        check_compression(dataclasses.replace(comp, weights=comp.weights * (1 + 1e-9)), PTS[:60])
+    with pytest.raises(InvariantViolation, match="weights_mp shape"):
+        check_compression(dataclasses.replace(comp, weights_mp=comp.weights_mp[:-1]), PTS[:60])
