@@ -78,7 +78,7 @@ def test_as_weights_default_and_checks() -> None:
         ([1.0, np.nan, 1.0], "entry 1 is nan"),
         ([1.0, -0.5, 1.0], "non-negative; entry 1 is -0.5"),
         ([0.0, 0.0, 0.0], "total mass is zero"),
-        (["x", 1, 2], "real array"),
+        (["x", 1, 2], "real numeric array"),
     ]
     for bad, message in cases:
         with pytest.raises(InputError, match=message):

@@ -67,12 +67,13 @@ from numpy.typing import ArrayLike
 from unicomp.errors import InputError
 from unicomp.numerics.backends import Backend, Float64Backend, get_backend
 from unicomp.numerics.basis import num_moments
+from unicomp.numerics.caratheodory import recombine
 from unicomp.numerics.diagnostics import CompressInfo, CompressSettings, State
 from unicomp.numerics.fine import greedy_steps
 from unicomp.numerics.finish import Prepared, finish, prepare, reference_moments, working_basis
 from unicomp.numerics.partition import partition_phase
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_positive_int
+from unicomp.validation import as_seed, as_size
 
 __all__ = ["Method", "compress"]
 
@@ -85,10 +86,10 @@ def compress(
     weights: ArrayLike | None = None,
     *,
     degree: int,
-    size: int,
+    size: int | None = None,
     method: str = "partition",
     precision: int | None = None,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     progress: bool = False,
     tol: float | None = None,
     backend: str | Backend | None = None,
@@ -107,17 +108,22 @@ def compress(
         Non-negative weights (default all one); zero-weight objects are never kept.
     degree : int
         Moments of total degree :math:`\le k` = ``degree`` are kept exactly.
-    size : int
-        Target number :math:`d'` of kept objects, at least :math:`N_{m,k} = \binom{m+k}{k}`.  The result
-        has exactly ``min(size, number of positive weights)`` objects unless a reduction step meets exact
-        ties (duplicated points), which can remove a few more; never more than ``size``.
+    size : int, optional
+        Target number :math:`d'` of kept objects, :math:`N_{m,k} = \binom{m+k}{k} \le d' \le d`.
+        ``None`` (default): the smallest compression, a recombination to at most :math:`N_{m,k}` objects
+        (:func:`~unicomp.numerics.caratheodory.recombine`; ``method``, ``seed``, ``progress`` and
+        ``settings`` are then unused).  A size above the number of objects is an error (as numpy's
+        ``choice(replace=False)``), ``size = d`` keeps every object.  The result has exactly
+        ``min(size, number of positive weights)`` objects unless a reduction step meets exact ties
+        (duplicated points), which can remove a few more; never more than ``size``.
     method : {"partition", "greedy"}
         ``"partition"``: batched k-d cells (fast).  ``"greedy"``: smallest-diameter
         :math:`(N_{m,k}+1)`-subsets one at a time (the variant of Thms 3-4).
     precision : int, optional
         Decimal digits for an arbitrary-precision (mpmath) result; ``None`` means float64.
-    seed : int
-        Seeds the random grouping inside cells (``"partition"``); the same seed gives the same result.
+    seed : int or numpy.random.Generator
+        Seeds the random grouping inside cells (``"partition"``); the same integer seed gives the same
+        result, a ``Generator`` is used as is (its state advances).
     progress : bool
         Show a tqdm progress bar for the greedy steps.
     tol : float, optional
@@ -148,7 +154,8 @@ def compress(
     Raises
     ------
     InputError
-        Bad points, weights, degree or method, or ``size`` below :math:`N_{m,k}`.
+        Bad points, weights, degree, method or seed, or ``size`` below :math:`N_{m,k}` (the message names
+        the largest feasible degree for that size) or above the number of objects.
     PrecisionError
         The verified global moment residual exceeds ``tol``.
 
@@ -161,26 +168,22 @@ def compress(
     >>> comp.size, comp.method, round(comp.mass, 6), comp.residual < 1e-12
     (200, 'partition', 2000.0, True)
     """
-    engine, precise = _backends(precision, backend, device)
-    prep = prepare(points, weights, degree, tol, precise)
-    target = as_positive_int(size, "size")
     if method not in _METHODS:
         raise InputError(f"method must be one of {_METHODS}, got {method!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise InputError(f"seed must be an integer, got {seed!r}")
+    rng = as_seed(seed)
     chosen = CompressSettings() if settings is None else settings
     if not isinstance(chosen, CompressSettings):
         raise InputError(f"settings must be a CompressSettings, got {settings!r}")
-    m = prep.points.shape[1]
-    n = num_moments(m, prep.degree)
-    if target < n:
-        raise InputError(
-            f"size must be at least N_(m,k) = C(m+k, k) = {n} for m={m}, degree={prep.degree}, got {target}; "
-            "use unicomp.recombine for the smallest compression"
-        )
+    if size is None:
+        return recombine(points, weights, degree=degree, precision=precision, tol=tol, backend=backend,
+                         device=device)
+    engine, precise = _backends(precision, backend, device)
+    prep = prepare(points, weights, degree, tol, precise)
+    target = as_size(size, m=prep.points.shape[1], degree=prep.degree, count=prep.n_input)
+    if target is None:  # pragma: no cover - size is not None here
+        raise InputError("size must be given")
     with precise.context():
-        state = _reduce(prep, engine, precise, target, method, np.random.default_rng(int(seed)), chosen,
-                        progress)
+        state = _reduce(prep, engine, precise, target, method, rng, chosen, progress)
         return _finish(state, prep, method)
 
 
@@ -197,12 +200,18 @@ def _backends(precision: int | None, backend: str | Backend | None, device: Any)
 
 def _reduce(prep: Prepared, engine: Backend, precise: Backend, target: int, method: str,
             rng: np.random.Generator, settings: CompressSettings, progress: bool) -> State:
-    """Run the method on the positive-weight points; returns the final state."""
+    """Run the method on the positive-weight points; returns the final state.
+
+    The state's points are the input's times :math:`2^{-s}` (exact), ``s`` the exponent of the largest
+    coordinate, so distances and their squares neither overflow nor underflow at extreme scales (1e154,
+    1e-154); every decision (neighbours, cells, diameters compared) is unchanged by a power-of-two scale.
+    """
     start = precise.asarray(prep.scaled_weights) if precise.digits is not None else prep.scaled_weights.copy()
     info = CompressInfo(num_moments=num_moments(prep.points.shape[1], prep.degree), target_size=target,
                         engine=engine.name)
-    state = State(prep.points[prep.support], start.copy(), start, precise, prep.degree, info.num_moments, info,
-                  settings)
+    pts = prep.points[prep.support]
+    state = State(np.ldexp(pts, -_scale_exponent(pts)), start.copy(), start, precise, prep.degree,
+                  info.num_moments, info, settings)
     if prep.support.shape[0] <= target:
         return state
     t1 = time.perf_counter()
@@ -219,9 +228,20 @@ def _reduce(prep: Prepared, engine: Backend, precise: Backend, target: int, meth
     return state
 
 
+def _scale_exponent(points: np.ndarray) -> int:
+    """Exponent ``s`` with the largest ``|coordinate|`` in :math:`[2^{s-1}, 2^s)` (0 for all-zero points)."""
+    top = float(np.max(np.abs(points)))
+    return int(np.frexp(top)[1]) if top > 0 else 0
+
+
 def _finish(state: State, prep: Prepared, method: str) -> Compression:
-    """Diagnostics in input indices and input weight units, then the shared finishing step."""
+    """Diagnostics in input indices, input units and input weight units, then the shared finishing step."""
     info, support = state.info, prep.support
+    shift = _scale_exponent(prep.points[support])
+    if info.cluster_diameters is not None:
+        info.cluster_diameters = np.ldexp(info.cluster_diameters, shift)
+    if info.step_diameters is not None:
+        info.step_diameters = np.ldexp(info.step_diameters, shift)
     if info.cell_of is not None:
         full = np.full(prep.n_input, -1, dtype=np.int64)
         full[support] = info.cell_of
@@ -237,10 +257,11 @@ def _finish(state: State, prep: Prepared, method: str) -> Compression:
     backend = state.backend
     t0 = time.perf_counter()
     basis = working_basis(prep.box, backend)
-    pts = state.points if backend.digits is None else backend.asarray(state.points)
+    points = prep.points[support]
+    pts = points if backend.digits is None else backend.asarray(points)
     reference = reference_moments(backend, basis, pts, state.input_weights)
     mass = backend.column_sums(state.input_weights[:, None])[0]
     kept = np.flatnonzero(state.positive())
     timings = {**state.timings, "verify": time.perf_counter() - t0}
-    return finish(backend, prep, basis, reference, mass, support[kept], state.points[kept], state.weights[kept],
+    return finish(backend, prep, basis, reference, mass, support[kept], points[kept], state.weights[kept],
                   method=method, timings=timings, info=info, what="compress")

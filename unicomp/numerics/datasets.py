@@ -30,7 +30,7 @@ from unicomp.errors import InputError
 from unicomp.numerics.compress import Method
 from unicomp.numerics.reduce import reduce
 from unicomp.numerics.result import Compression, atomic_savez
-from unicomp.validation import as_degree, as_points, as_positive_int
+from unicomp.validation import as_array, as_degree, as_int, as_points, as_positive_int, as_weights
 
 if TYPE_CHECKING:
     from torch.utils.data import TensorDataset, WeightedRandomSampler
@@ -83,10 +83,11 @@ class WeightedDataset:
 
     Attributes
     ----------
-    inputs : ndarray, shape (d', p)
-        Kept inputs (in the original units).
-    targets : ndarray, shape (d', q)
-        Their targets.
+    inputs : ndarray, shape (d', p) or (d',)
+        Kept inputs (in the original units), 1-D when the inputs were given 1-D.
+    targets : ndarray, shape (d', q) or (d',)
+        Their targets, 1-D when the targets were given 1-D (as scikit-learn keeps ``y``'s shape), so
+        ``prediction - targets`` never broadcasts to a matrix.
     weights : ndarray, shape (d',)
         Positive weights :math:`c_j`; they sum to the original number of points :math:`n`.
     compression : Compression
@@ -114,7 +115,7 @@ class WeightedDataset:
     @property
     def objects(self) -> NDArray[np.float64]:
         """The kept objects :math:`z_j = (x_j, y_j)`, shape (d', p + q), original units."""
-        return np.concatenate([self.inputs, self.targets], axis=1)
+        return np.column_stack([self.inputs, self.targets])
 
     def standardize(self, objects: ArrayLike) -> NDArray[np.float64]:
         """Map objects (shape (N, p + q)) to the coordinates the compression was computed in."""
@@ -174,11 +175,11 @@ def compress_dataset(
     targets: ArrayLike,
     *,
     degree: int,
-    size: int | None,
+    size: int | None = None,
     standardize: bool = True,
     method: Method = "partition",
     precision: int | None = None,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
 ) -> WeightedDataset:
     r"""Compress a dataset to a weighted subset that keeps the moments of its points :math:`(x, y)`.
 
@@ -188,15 +189,17 @@ def compress_dataset(
     targets : array_like, shape (n, q) or (n,)
     degree : int
         Moments of total degree :math:`\le k` of the objects :math:`z = (x, y)` are kept.
-    size : int or None
-        Target number of kept points :math:`d'` (clustered compression, Algorithm 1, via
-        :func:`unicomp.numerics.compress.compress`); ``None`` recombines all points at once to at most
-        :math:`N_{m,k} = \binom{m+k}{k}` of them, :math:`m = p + q`.
+    size : int, optional
+        Target number of kept points :math:`N_{m,k} \le d' \le n` (clustered compression, Algorithm 1,
+        via :func:`unicomp.numerics.compress.compress`); ``None`` (default, the smallest compression)
+        recombines all points at once to at most :math:`N_{m,k} = \binom{m+k}{k}` of them,
+        :math:`m = p + q`.
     standardize : bool
         Scale each coordinate of the objects to zero mean and unit variance before compressing (default).
         The moment conditions are unaffected (an affine map keeps the polynomials of degree
         :math:`\le k`), but the clusters of Algorithm 1 are formed by distance, which should not depend on
-        the units of the inputs and targets.
+        the units of the inputs and targets.  Computed on the columns divided by their largest magnitude,
+        so data near the float64 limits (1e200, 1e-200) neither overflows nor underflows.
     method, precision, seed
         Passed to :func:`~unicomp.numerics.compress.compress` (``precision`` also to
         :func:`~unicomp.recombine`).
@@ -204,7 +207,8 @@ def compress_dataset(
     Returns
     -------
     WeightedDataset
-        The kept rows in original units, their weights (summing to :math:`n`), and the compression.
+        The kept rows in original units (``inputs`` and ``targets`` keep the number of dimensions they
+        were given with), their weights (summing to :math:`n`), and the compression.
 
     Notes
     -----
@@ -222,28 +226,45 @@ def compress_dataset(
     >>> ds = compress_dataset(x, y, degree=2, size=None)
     >>> len(ds) <= 10, round(float(ds.weights.sum()), 9)
     (True, 500.0)
-    >>> float(abs(ds.loss(ds.targets[:, 0] ** 2) - np.mean(y ** 2))) < 1e-9
+    >>> ds.targets.shape == ds.weights.shape
+    True
+    >>> float(abs(ds.loss(ds.targets ** 2) - np.mean(y ** 2))) < 1e-9
     True
     """
     x, y, objects = concat_objects(inputs, targets)
     k = as_degree(degree)
     if standardize:
-        center = objects.mean(axis=0)
-        scale = objects.std(axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
+        scaled, center, scale = _standardized(objects)
     else:
-        center = np.zeros(objects.shape[1])
-        scale = np.ones(objects.shape[1])
-    scaled = (objects - center) / scale
+        scaled, center, scale = objects, np.zeros(objects.shape[1]), np.ones(objects.shape[1])
     comp = reduce(scaled, degree=k, size=size, method=method, precision=precision, seed=seed)
+    one_d = [np.ndim(as_array(a, name)) == 1 for a, name in ((inputs, "inputs"), (targets, "targets"))]
     return WeightedDataset(
-        inputs=x[comp.indices],
-        targets=y[comp.indices],
+        inputs=x[comp.indices, 0] if one_d[0] else x[comp.indices],
+        targets=y[comp.indices, 0] if one_d[1] else y[comp.indices],
         weights=comp.weights,
         compression=comp,
         center=center,
         scale=scale,
     )
+
+
+def _standardized(objects: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                           NDArray[np.float64]]:
+    """Columns to zero mean and unit variance: ``(scaled, center, scale)`` with ``scaled = (z - center) / scale``.
+
+    Mean and standard deviation are taken of each column divided by a power of two near its largest
+    magnitude (exact), so squares neither overflow (1e200) nor underflow (1e-200); a constant column
+    keeps scale one.
+    """
+    top = np.max(np.abs(objects), axis=0)
+    shift = np.where(top > 0, np.frexp(top)[1], 0)
+    unit = np.ldexp(objects, -shift)
+    mean = unit.mean(axis=0)
+    std = unit.std(axis=0)
+    spread = np.where(std > 0, std, np.ldexp(1.0, -shift))  # a constant column: scale exactly one
+    scaled = (unit - mean) / spread
+    return scaled, np.ldexp(mean, shift), np.where(std > 0, np.ldexp(std, shift), 1.0)
 
 
 def weighted_mean(values: Any, weights: Any) -> Any:
@@ -295,10 +316,8 @@ def weighted_sampler(weights: ArrayLike, num_samples: int, *, seed: int = 0) -> 
     import torch
     from torch.utils.data import WeightedRandomSampler
 
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim != 1 or not np.all(np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0):
-        raise InputError("weights must be a 1-D array of finite non-negative numbers with a positive sum")
-    generator = torch.Generator().manual_seed(int(seed))
+    w = as_weights(weights, None)
+    generator = torch.Generator().manual_seed(as_int(seed, "seed"))
     return WeightedRandomSampler(
         w.tolist(), as_positive_int(num_samples, "num_samples"), replacement=True, generator=generator
     )

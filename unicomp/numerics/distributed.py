@@ -21,10 +21,11 @@ scheduler address (``"tcp://host:8786"``) or an existing :class:`~distributed.Cl
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from unicomp.numerics.diagnostics import ShardedInfo
 from unicomp.numerics.finish import Prepared, finish, reference_moments, resolve_tolerance
 from unicomp.numerics.reduce import reduce
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_degree, as_points, as_positive_int
+from unicomp.validation import as_degree, as_int, as_points, as_positive_int, as_size
 
 __all__ = ["compress_sharded", "shard_moments"]
 
@@ -108,6 +109,26 @@ def _reduce_shard(
 # ---- client side ----
 
 
+@contextlib.contextmanager
+def _environment_kept() -> Iterator[None]:
+    """Restore ``os.environ`` on exit.
+
+    Starting a ``LocalCluster`` sets variables in the calling process for its worker processes
+    (``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MALLOC_TRIM_THRESHOLD_``,
+    ``PYTHONHASHSEED``, ``__DASK_PARENT_PID``...); a call that opened its own cluster must not leave them
+    behind (they would change the thread count of every later BLAS call of the user's process).
+    """
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(saved):
+            del os.environ[key]
+        for key, value in saved.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
+
+
 def _open_client(client: Any) -> tuple[Any, list[Any]]:
     """The client to use and the objects this call opened (to close afterwards)."""
     try:
@@ -151,11 +172,14 @@ def _shard_futures(shards: Any, client: Any) -> list[Any]:
 
 
 def _shard_targets(counts: list[int], size: int | None, floor: int, oversample: float) -> list[int | None]:
-    """Per-shard sizes: ``None`` (recombine) or an ``oversample``-fold share of ``size``, at least ``floor``."""
+    """Per-shard sizes: ``None`` (recombine) or an ``oversample``-fold share of ``size``, at least ``floor``.
+
+    A shard with at most ``floor`` rows, or fewer rows than its share, is kept whole (size = its rows).
+    """
     if size is None:
         return [None] * len(counts)
     total = sum(counts)
-    return [max(floor, math.floor(oversample * size * c / total)) for c in counts]
+    return [min(c, max(floor, math.floor(oversample * size * c / total))) for c in counts]
 
 
 def compress_sharded(
@@ -180,15 +204,16 @@ def compress_sharded(
         Moments of total degree :math:`\le k` are kept.
     size : int, optional
         ``None``: recombination, at most :math:`N_{m,k}` objects in the result.  Otherwise the target size
-        :math:`d' \ge N_{m,k}`: each shard is compressed (Algorithm 1,
-        :func:`~unicomp.numerics.compress.compress`) to ``oversample`` times its share of :math:`d'`
-        (at least :math:`N_{m,k}`), and the merged survivors are compressed to :math:`d'`.
+        :math:`N_{m,k} \le d' \le N` (the rule of :func:`~unicomp.validation.as_size`): each shard is
+        compressed (Algorithm 1, :func:`~unicomp.numerics.compress.compress`) to ``oversample`` times its
+        share of :math:`d'` (at least :math:`N_{m,k}`, at most its rows), and the merged survivors are
+        compressed to :math:`d'` (kept whole when there are no more than :math:`d'` of them).
     client : None, str or distributed.Client
         ``None`` starts a ``LocalCluster`` (one single-threaded worker per core, up to 4) for this call;
         a string is a scheduler address; a ``Client`` is used as is (and left open).
     method, seed
         Passed to :func:`~unicomp.numerics.compress.compress` (shard ``s`` at offset :math:`o_s` uses seed
-        ``seed + o_s``).
+        ``seed + o_s``, so ``seed`` is a non-negative integer here).
     oversample : float
         How many times its share of ``size`` each shard keeps before the final compression (``>= 1``).
     tol : float, optional
@@ -233,11 +258,42 @@ def compress_sharded(
     """
     k = as_degree(degree)
     target = None if size is None else as_positive_int(size, "size")
+    seed = as_int(seed, "seed")
     backend = Float64Backend()
     tolerance = resolve_tolerance(tol, backend)
     if not (isinstance(oversample, int | float) and oversample >= 1):
         raise InputError(f"oversample must be a number >= 1, got {oversample!r}")
     t0 = time.perf_counter()
+    with _environment_kept():
+        parts, counts, basis, workers, times = _run_shards(shards, client, k, target, method, seed, oversample)
+    t1, t2 = times
+    total = sum(counts)
+    target = as_size(target, m=basis.dim, degree=k, count=total)
+    merged_idx = np.concatenate([p["indices"] for p in parts])
+    merged_w = np.concatenate([p["weights"] for p in parts])
+    merged_pts = np.concatenate([p["points"] for p in parts])
+    final_size = None if target is None else min(target, merged_idx.shape[0])
+    final = reduce(merged_pts, merged_w, degree=k, size=final_size, method=method, seed=seed)
+    t3 = time.perf_counter()
+    prep = Prepared(merged_pts, merged_idx, merged_w, 0, k, tolerance, basis, total)
+    reference = [math.fsum(col) for col in zip(*(p["moments"] for p in parts), strict=True)]
+    timings = {"boxes": t1 - t0, "shards": t2 - t1, "merge": t3 - t2}
+    info = ShardedInfo(shards=len(counts), shard_sizes=counts, survivors=int(merged_idx.shape[0]), workers=workers,
+                       num_moments=num_moments(basis.dim, k), target_size=target)
+    return finish(backend, prep, basis, reference, float(total), merged_idx[final.indices],
+                  merged_pts[final.indices], final.weights, timings=timings, info=info,
+                  method="sharded-recombine" if target is None else f"sharded-{method}",
+                  hint=f"measured against the whole data of {len(counts)} shards; "
+                  "use fewer, larger shards or a lower degree")
+
+
+def _run_shards(shards: Any, client: Any, k: int, target: int | None, method: Method, seed: int,
+                oversample: float) -> tuple[list[dict[str, Any]], list[int], ChebyshevBasis, int, tuple[float, float]]:
+    """The worker side: bounding boxes, the global basis, then every shard reduced.
+
+    Returns the shards' results, their row counts, the global basis, the number of workers and the times
+    at which the boxes and the shard reductions were done.
+    """
     active, opened = _open_client(client)
     try:
         futures = _shard_futures(shards, active)
@@ -248,8 +304,7 @@ def compress_sharded(
         counts = [int(c) for c, _, _ in boxes]
         m = dims.pop()
         n_mk = num_moments(m, k)
-        if target is not None and target < n_mk:
-            raise InputError(f"size must be at least N_(m,k) = {n_mk} (m={m}, degree={k}), got {target}")
+        as_size(target, m=m, degree=k, count=sum(counts))
         lo = np.min([b[1] for b in boxes], axis=0)
         hi = np.max([b[2] for b in boxes], axis=0)
         basis = ChebyshevBasis.fit(np.stack([lo, hi]), k)
@@ -265,20 +320,4 @@ def compress_sharded(
     finally:
         for obj in opened:
             obj.close()
-    t2 = time.perf_counter()
-    merged_idx = np.concatenate([p["indices"] for p in parts])
-    merged_w = np.concatenate([p["weights"] for p in parts])
-    merged_pts = np.concatenate([p["points"] for p in parts])
-    final = reduce(merged_pts, merged_w, degree=k, size=target, method=method, seed=seed)
-    t3 = time.perf_counter()
-    total = sum(counts)
-    prep = Prepared(merged_pts, merged_idx, merged_w, 0, k, tolerance, basis, total)
-    reference = [math.fsum(col) for col in zip(*(p["moments"] for p in parts), strict=True)]
-    timings = {"boxes": t1 - t0, "shards": t2 - t1, "merge": t3 - t2}
-    info = ShardedInfo(shards=len(counts), shard_sizes=counts, survivors=int(merged_idx.shape[0]), workers=workers,
-                       num_moments=n_mk, target_size=target)
-    return finish(backend, prep, basis, reference, float(total), merged_idx[final.indices],
-                  merged_pts[final.indices], final.weights, timings=timings, info=info,
-                  method="sharded-recombine" if target is None else f"sharded-{method}",
-                  hint=f"measured against the whole data of {len(counts)} shards; "
-                  "use fewer, larger shards or a lower degree")
+    return parts, counts, basis, workers, (t1, time.perf_counter())

@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from math import comb
 from typing import Any
 
 import mpmath
@@ -35,7 +36,7 @@ from unicomp.errors import InputError, PrecisionError
 from unicomp.numerics.backends import Array, Backend, Scalar
 from unicomp.numerics.basis import ChebyshevBasis
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_degree, as_points, as_weights
+from unicomp.validation import as_degree, as_points, as_weights, largest_degree
 
 __all__ = ["Prepared", "finish", "moment_residual", "polish", "prepare", "reference_moments", "resolve_tolerance"]
 
@@ -43,6 +44,14 @@ __all__ = ["Prepared", "finish", "moment_residual", "polish", "prepare", "refere
 SUM_BLOCK = 64
 #: Rows of features evaluated at once when summing moments (memory ~ rows * N_mk numbers).
 SUM_ROWS = 65536
+#: Most moments N_mk accepted when they outnumber the points with positive weight.  Such a reduction keeps
+#: (up to degenerate cases) every point, while listing the multi-indices and factorising the N x N_mk
+#: feature matrix grows with N_mk without bound (degree 10**6 never finished; m = 1, degree 10**4 on 200
+#: points spent minutes in one SVD).  Below this many moments the factorisation takes milliseconds.
+MAX_EXCESS_MOMENTS = 1000
+#: Largest total mass (of the input weights) accepted: the result's weights, which add up to it, must stay
+#: finite float64 numbers with room for rounding (half the largest double).
+MAX_MASS = 2.0**1023
 
 
 def resolve_tolerance(tol: float | None, backend: Backend) -> float:
@@ -85,9 +94,29 @@ def prepare(points: ArrayLike, weights: ArrayLike | None, degree: int, tol: floa
     w = as_weights(weights, pts.shape[0])
     tolerance = resolve_tolerance(tol, backend)
     support = np.flatnonzero(w > 0)
+    _check_moments(pts.shape[1], k, int(support.shape[0]))
     exponent = int(np.frexp(w[support].max())[1])
-    return Prepared(pts, support, np.ldexp(w[support], -exponent), exponent, k, tolerance,
-                    ChebyshevBasis.fit(pts, k), int(pts.shape[0]))
+    scaled = np.ldexp(w[support], -exponent)
+    total = float(np.sum(scaled))
+    if np.log2(total) + exponent >= 1023:
+        raise InputError(
+            f"weights add up to about 2^{np.log2(total) + exponent:.1f}, beyond the float64 range the result's "
+            f"weights must fit in (at most 2^1023 = {MAX_MASS:.3e}); divide the weights by a constant"
+        )
+    return Prepared(pts, support, scaled, exponent, k, tolerance, ChebyshevBasis.fit(pts, k), int(pts.shape[0]))
+
+
+def _check_moments(m: int, degree: int, count: int) -> None:
+    """Refuse a degree whose :math:`N_{m,k}` exceeds both the points and :data:`MAX_EXCESS_MOMENTS`."""
+    n = comb(m + degree, degree)
+    if n > max(count, MAX_EXCESS_MOMENTS):
+        k = largest_degree(m, max(count, 1))
+        raise InputError(
+            f"degree={degree} gives N_(m,k) = C(m+k, k) = {n if n < 10**12 else f'{float(n):.3e}'} moments for "
+            f"m={m}, more than the {count} points with positive weight: a reduction would keep every point, and "
+            f"the feature matrix has too many columns to factorise (at most {MAX_EXCESS_MOMENTS} when the "
+            f"moments outnumber the points); use degree <= {k} (N_(m,{k}) = {comb(m + k, k)} <= {count})"
+        )
 
 
 def working_basis(box: ChebyshevBasis, backend: Backend) -> ChebyshevBasis:
@@ -151,6 +180,23 @@ def _scale_back(values: Array, exponent: int) -> Array:
     return values * (2**exponent) if exponent >= 0 else values / (2 ** (-exponent))
 
 
+def _check_range(weights: NDArray[np.float64], exponent: int) -> None:
+    """The result's float64 weights must be normal numbers: a subnormal weight has lost relative precision.
+
+    The reduction runs on weights scaled by :math:`2^{-e}` and the residual is measured there; scaling back
+    is exact unless a weight leaves the normal float64 range, which would make the verified residual a
+    statement about numbers that are not the returned ones.
+    """
+    tiny = np.finfo(np.float64).tiny
+    small = weights < tiny
+    if np.any(small):
+        raise InputError(
+            f"weights are too small for float64: a kept weight would be {weights[small].min():.3e} (subnormal, below "
+            f"{tiny:.3e}, relative precision lost) at input scale 2^{exponent}; multiply the weights by a constant "
+            "and divide the result's weights by it"
+        )
+
+
 def _as_mpmath(values: Array, digits: int) -> NDArray[np.object_]:
     """Exact numbers as :class:`mpmath.mpf` (a ball's midpoint, exactly at the run's precision)."""
     with mpmath.workdps(digits):
@@ -209,12 +255,14 @@ def finish(backend: Backend, prep: Prepared, basis: ChebyshevBasis, reference: l
             f"size={indices.shape[0]}, m={prep.box.dim}, degree={prep.degree}, method={method}); "
             f"{hint or remedy(backend, what)}"
         )
+    out = np.ldexp(backend.to_float(kept_weights), prep.exponent)
+    _check_range(out, prep.exponent)
     bound = backend.residual_bound(reference, sums, mass)
     exact = None if backend.digits is None else _as_mpmath(_scale_back(kept_weights, prep.exponent), backend.digits)
     timings = {**timings, "verify": timings.get("verify", 0.0) + time.perf_counter() - t0}
     return Compression(
         indices=indices.astype(np.int64),
-        weights=np.ldexp(backend.to_float(kept_weights), prep.exponent),
+        weights=out,
         degree=prep.degree,
         residual=residual,
         tolerance=prep.tolerance,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from unicomp.numerics.backends import Backend
-from unicomp.numerics.caratheodory import recombine
 from unicomp.numerics.compress import Method, compress
 from unicomp.numerics.diagnostics import CompressSettings
 from unicomp.numerics.result import Compression
@@ -23,7 +23,7 @@ def reduce(
     size: int | None = None,
     method: Method = "partition",
     precision: int | None = None,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     tol: float | None = None,
     backend: str | Backend | None = None,
     device: Any = None,
@@ -39,10 +39,11 @@ def reduce(
         :func:`~unicomp.numerics.compress.compress`.
     size : int, optional
         ``None``: recombination to at most :math:`N_{m,k} = \binom{m+k}{k}` points (Tchakaloff,
-        :func:`~unicomp.numerics.caratheodory.recombine`).  Otherwise the target :math:`d' \ge N_{m,k}`
-        of Algorithm 1 (:func:`~unicomp.numerics.compress.compress`, small clusters reduced one after
-        another, for the error bound of Thm 3); a target at least the number of positive weights keeps
-        every such point with its weight.
+        :func:`~unicomp.numerics.caratheodory.recombine`).  Otherwise the target
+        :math:`N_{m,k} \le d' \le N` of Algorithm 1 (:func:`~unicomp.numerics.compress.compress`, small
+        clusters reduced one after another, for the error bound of Thm 3); a target at least the number of
+        positive weights keeps every such point with its weight, a target above the number of points
+        :math:`N` is an error.
     method, seed, progress, settings
         Algorithm 1 only (see :func:`~unicomp.numerics.compress.compress`).
 
@@ -66,8 +67,5 @@ def reduce(
     >>> reduce(pts, degree=3).method, reduce(pts, degree=3, size=200).size
     ('recombine', 200)
     """
-    if size is None:
-        return recombine(points, weights, degree=degree, precision=precision, tol=tol, backend=backend,
-                         device=device)
     return compress(points, weights, degree=degree, size=size, method=method, precision=precision, seed=seed,
                     progress=progress, tol=tol, backend=backend, device=device, settings=settings)
