@@ -56,6 +56,12 @@ CERTIFIED_DPS = 40
 _FALLBACK_DPS = (40, 120, 400)
 #: Relative width below which an enclosure pins down its float64 value (a quarter of float64's 2**-52 ulp).
 _FLOAT_WIDTH = mpmath.mpf(2) ** -54
+#: Whether numpy's longdouble carries more digits than float64 (x86 extended or quad precision); where it does
+#: not, every float64 value is read from an enclosure.
+_EXTENDED = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
+#: Largest relative gap between the float64 and the extended evaluation accepted as float64 accuracy:
+#: 2**-45 is 128 float64 ulps, i.e. a float64 result that lost at most 7 bits to cancellation.
+_AGREE = 2.0**-45
 _WHAT = "a real number (int, float, Fraction, Decimal or sympy Rational)"
 
 
@@ -115,6 +121,15 @@ def _to_float(q: Fraction) -> float:
         return float("inf") if q > 0 else float("-inf")
 
 
+def _to_longdouble(q: Fraction) -> np.longdouble:
+    """``q`` rounded to numpy's longdouble (numerator and denominator parsed from their decimal digits)."""
+    if max(q.numerator.bit_length(), q.denominator.bit_length()) > 14000:
+        # beyond x86's extended range (and Python's int-to-str limit); float64 cannot hold it either, so the
+        # extended value of such an entry is never read
+        return np.longdouble(1)
+    return np.longdouble(str(q.numerator)) / np.longdouble(str(q.denominator))
+
+
 def _as_array(function: str, name: str, value: Any) -> NDArray[Any]:
     """One argument as an ndarray (object dtype for exact types), without converting its numbers."""
     if isinstance(value, str | bytes):
@@ -149,6 +164,8 @@ class Arguments:
         The arguments read exactly (object arrays of the broadcast shape); domain conditions use these.
     float : dict of str to ndarray of float64
         The same rounded to float64 (``inf`` or ``0`` where float64 cannot hold the exact value).
+    extended : dict of str to ndarray of longdouble
+        The same rounded to numpy's longdouble, to check the float64 evaluation.
     symbols : dict of str to sympy.Symbol
         The symbol each argument stands for in the formulas.
     """
@@ -172,6 +189,9 @@ class Arguments:
             self.exact[name] = exact.reshape(arr.shape)
         self.float: dict[str, NDArray[np.float64]] = {
             name: np.vectorize(_to_float, otypes=[np.float64])(arr) for name, arr in self.exact.items()
+        }
+        self.extended: dict[str, NDArray[np.longdouble]] = {
+            name: np.vectorize(_to_longdouble, otypes=[np.longdouble])(arr) for name, arr in self.exact.items()
         }
         #: Where every argument is held by float64 (finite, and zero only if exactly zero).
         self.representable: NDArray[np.bool_] = np.ones(self.shape, dtype=bool)
@@ -306,14 +326,22 @@ def evaluate(
         return int_array(out) if integer else out
     fn = _lambdified(formula, tuple(symbols[n] for n in names))
     ok = args.representable.copy()
+    # Entries float64 cannot hold get a harmless stand-in here and are enclosed below.
+    inputs = [np.where(ok, args.float[n], 1.0) for n in names]
     try:
-        # Entries float64 cannot hold get a harmless stand-in here and are evaluated exactly below.
         with np.errstate(all="raise"):
-            value = np.asarray(fn(*(np.where(ok, args.float[n], 1.0) for n in names)), dtype=np.float64)
-        value = np.broadcast_to(value, args.shape).copy()
-    except (FloatingPointError, OverflowError, ZeroDivisionError):
-        value = np.zeros(args.shape)
+            value = np.broadcast_to(np.asarray(fn(*inputs), dtype=np.float64), args.shape).copy()
+            # The same formula in extended precision from the exact arguments: where the two disagree, the
+            # float64 value lost digits (cancellation in x**(1/m) - 1, 1 - t, or an exactly zero result).
+            extended = [np.where(ok, args.extended[n], 1) for n in names] if _EXTENDED else None
+            check = np.asarray(fn(*extended), dtype=np.longdouble) if extended else None
+    except (FloatingPointError, OverflowError, ZeroDivisionError, TypeError):
+        value, check = np.zeros(args.shape), None
         ok[...] = False
+    if check is None:
+        ok[...] = False
+    else:
+        ok &= np.abs(value - check) <= _AGREE * np.abs(check)
     # A zero, subnormal or non-finite result may be an intermediate overflow or underflow: recheck it.
     ok &= np.isfinite(value) & (np.abs(value) >= np.finfo(np.float64).tiny)
     for row in np.argwhere(~ok):
