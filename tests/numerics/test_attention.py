@@ -17,6 +17,7 @@ from unicomp.numerics.attention import (
     compress_heads,
     random_heads,
 )
+from unicomp.numerics.networks import to_plain
 from unicomp.numerics.training import OPTIMIZERS, TrainConfig, TrainData, paired_runs
 from unicomp.verify import check_compression
 
@@ -145,7 +146,7 @@ def test_compress_heads_to_a_target_count() -> None:
 
 def test_bad_layers_and_inputs_are_rejected() -> None:
     with pytest.raises(InputError, match="supported"):
-        compress_heads(nn.MultiheadAttention(4, 2), degree=2, heads=1)  # type: ignore[arg-type]
+        compress_heads(nn.MultiheadAttention(4, 2), degree=2, heads=1)
     with pytest.raises(InputError, match="shape"):
         _layer()(torch.zeros(2, 3, 4, dtype=torch.float64))
     with pytest.raises(InputError, match="readout"):
@@ -154,6 +155,50 @@ def test_bad_layers_and_inputs_are_rejected() -> None:
         compress_heads(_layer(4), degree=1, heads=4)
     with pytest.raises(InputError, match="num_heads"):
         CausalAttention(1, 0, 2)
+
+
+class Block(nn.Module):
+    """A model holding an attention layer and another module."""
+
+    def __init__(self, heads: int = 40) -> None:
+        super().__init__()
+        self.attn = _layer(heads, readout="last")
+        self.readout = nn.Linear(1, 1, dtype=torch.float64)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.readout(self.attn(x))
+        return out
+
+
+def test_compress_heads_of_a_layer_inside_a_model() -> None:
+    model = Block().eval()
+    model.readout.weight.requires_grad_(False)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    state = torch.random.get_rng_state()
+    out = compress_heads(model, layer="attn", degree=1, heads=12)
+    naive = random_heads(model, 12, layer="attn")
+    assert torch.equal(torch.random.get_rng_state(), state)  # nothing drawn from torch's generator
+    layer = out.get_submodule("attn")
+    assert isinstance(layer, CausalAttention) and layer.num_heads == 12 and layer.compression is not None
+    check_compression(layer.compression, model.attn.head_objects())
+    np.testing.assert_array_equal(layer.head_objects(), model.attn.head_objects()[layer.compression.indices])
+    assert isinstance(naive.get_submodule("attn"), CausalAttention)
+    for copy_ in (out, naive):
+        assert not any(m.training for m in copy_.modules())  # regression: subset() returned training mode
+        assert not copy_.get_submodule("readout").weight.requires_grad
+        torch.testing.assert_close(copy_.get_submodule("readout").weight, model.readout.weight, rtol=0, atol=0)
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())  # the input is untouched
+    x = _tokens()
+    plain = to_plain(out)
+    plain_attn = plain.get_submodule("attn")
+    assert isinstance(plain_attn, CausalAttention) and torch.all(plain_attn.weights == 1)
+    torch.testing.assert_close(plain(x), out(x), rtol=1e-12, atol=1e-13)  # float64, c O rounded once
+    with pytest.raises(InputError, match=r"layer 'readout' must be a CausalAttention, got Linear"):
+        compress_heads(model, layer="readout", degree=1, heads=12)
+    with pytest.raises(InputError, match=r"supported blocks at \['attn'\]: pass layer"):
+        compress_heads(model, degree=1, heads=12)
+    with pytest.raises(InputError, match=r"heads=3 is below N_\(m,k\).* = 9.*use degree <= 0"):
+        compress_heads(model, layer="attn", degree=1, heads=3)
 
 
 @pytest.mark.gpu

@@ -19,6 +19,7 @@ from unicomp.numerics.networks import (
     count_parameters,
     neuron_objects,
     random_subnetwork,
+    to_plain,
 )
 from unicomp.numerics.training import OPTIMIZERS, TrainConfig, TrainData, make_optimizer, paired_runs
 from unicomp.verify import check_compression
@@ -251,7 +252,7 @@ def test_compress_mlp_to_a_target_width() -> None:
 )
 def test_unsupported_models_are_rejected(model: object) -> None:
     with pytest.raises(InputError, match=r"supported|do not fit"):
-        random_subnetwork(model, 2)  # type: ignore[arg-type]
+        random_subnetwork(model, 2)  # type: ignore[call-overload]
 
 
 def test_bad_arguments_are_rejected() -> None:
@@ -269,6 +270,111 @@ def test_bad_arguments_are_rejected() -> None:
     comp = recombine(np.random.default_rng(0).random((20, 4)), degree=1)
     with pytest.raises(InputError, match="compression"):
         apply_compression(net, comp)
+
+
+class Encoder(nn.Module):
+    """A model with a two-layer block inside it (also used by test_attention and test_hostile_networks)."""
+
+    def __init__(self, width: int = 120, n_in: int = 3, dim: int = 4) -> None:
+        super().__init__()
+        self.embed = nn.Linear(n_in, dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, width), nn.Tanh(), nn.Linear(width, dim))
+        self.readout = nn.Linear(dim, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.embed(x)
+        return self.readout(h + self.mlp(h))
+
+
+class Model(nn.Module):
+    def __init__(self, width: int = 120) -> None:
+        super().__init__()
+        self.encoder = Encoder(width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.encoder(x)
+        return out
+
+
+def test_compress_a_block_inside_a_model() -> None:
+    """layer="encoder.mlp": a copy of the model with that block compressed; everything else identical."""
+    torch.manual_seed(0)
+    model = Model().double().eval()
+    model.encoder.embed.weight.requires_grad_(False)
+    before = copy.deepcopy(model.state_dict())
+    out = compress_mlp(model, layer="encoder.mlp", degree=2, width=60)
+    block = out.get_submodule("encoder.mlp")
+    assert isinstance(block, WeightedMLP) and block.width == 60 and block.compression is not None
+    check_compression(block.compression, neuron_objects(model.encoder.mlp))
+    # the kept neurons are exact copies of the original block's
+    np.testing.assert_array_equal(block.neuron_objects(), neuron_objects(model.encoder.mlp)[block.compression.indices])
+    # the rest of the model is copied unchanged, the input model is untouched and its block still plain
+    rest = {k: v for k, v in out.state_dict().items() if not k.startswith("encoder.mlp.")}
+    assert rest.keys() == {k for k in before if not k.startswith("encoder.mlp.")}
+    assert all(torch.equal(v, before[k]) for k, v in rest.items())
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+    assert isinstance(model.encoder.mlp, nn.Sequential) and out.encoder is not model.encoder
+    # eval mode everywhere, the frozen parameter still frozen, dtype kept
+    assert not any(m.training for m in out.modules())
+    assert not out.get_submodule("encoder.embed").weight.requires_grad and block.hidden.weight.requires_grad
+    assert all(p.dtype == torch.float64 for p in out.parameters())
+    x = _batch(64, n_in=3)[0]
+    plain = to_plain(out)
+    assert isinstance(plain.get_submodule("encoder.mlp"), nn.Sequential)
+    assert not any(m.training for m in plain.modules())
+    torch.testing.assert_close(plain(x), out(x), rtol=1e-12, atol=1e-13)  # float64, c v rounded once
+
+
+def test_eval_mode_and_frozen_parameters_are_kept() -> None:
+    """Regression: compress_mlp on an eval() model returned modules in training mode."""
+    net = _net(40).eval()
+    net[2].bias.requires_grad_(False)
+    for sub in (compress_mlp(net, degree=1, width=10), random_subnetwork(net, 10)):
+        assert not sub.training and not any(m.training for m in sub.modules())
+        assert not sub.output.bias.requires_grad and sub.output.weight.requires_grad
+        plain = sub.to_plain()
+        assert not any(m.training for m in plain.modules())
+    assert all(m.training for m in compress_mlp(_net(40), degree=1, width=10).modules())
+
+
+def test_bad_layer_paths_name_the_path_and_what_was_found() -> None:
+    model = Model()
+    with pytest.raises(InputError, match=r"'encoder' \(Encoder\) has no submodule 'mlpx'.*'embed', 'mlp'"):
+        compress_mlp(model, layer="encoder.mlpx", degree=1, width=10)
+    with pytest.raises(InputError, match=r"layer 'encoder.embed' must be a two-layer network, got Linear"):
+        compress_mlp(model, layer="encoder.embed", degree=1, width=10)
+    with pytest.raises(InputError, match=r"layer must be the dotted path"):
+        compress_mlp(model, layer=model.encoder.mlp, degree=1, width=10)  # type: ignore[call-overload]
+    with pytest.raises(InputError, match=r"supported blocks at \['encoder.mlp'\]: pass layer"):
+        compress_mlp(model, degree=1, width=10)
+    with pytest.raises(InputError, match=r"the model \(Model\) has no submodule 'decoder'"):
+        random_subnetwork(model, 10, layer="decoder.mlp")
+
+
+def test_width_below_the_moment_count_names_the_largest_degree() -> None:
+    # m = 1 + 2 + 1 = 4; N_{4,3} = 35 > 30 >= N_{4,2} = 15
+    with pytest.raises(InputError, match=r"width=30 is below N_\(m,k\).* = 35.*use degree <= 2"):
+        compress_mlp(_net(100), degree=3, width=30)
+
+
+def test_tensors_with_requires_grad_as_indices_and_weights() -> None:
+    """Regression: numpy could not convert a tensor that requires grad (RuntimeError)."""
+    net = _net(6)
+    c = torch.tensor([2.0, 3.0], requires_grad=True)
+    sub = WeightedMLP.from_plain(net, indices=torch.tensor([1, 4]), weights=c)
+    torch.testing.assert_close(sub.weights, c.detach().double(), rtol=0, atol=0)
+    with pytest.raises(InputError, match="scale_gradients"):
+        compress_mlp(net, degree=1, width=5, scale_gradients="no")  # type: ignore[call-overload]
+
+
+def test_torch_global_generator_is_not_advanced() -> None:
+    """Regression: the new layers were initialised (then overwritten) with draws from torch's generator."""
+    net = _net(40)
+    state = torch.random.get_rng_state()
+    compress_mlp(net, degree=1, width=10)
+    random_subnetwork(net, 10)
+    WeightedMLP.from_plain(net).to_plain()
+    assert torch.equal(torch.random.get_rng_state(), state)
 
 
 @pytest.mark.gpu

@@ -42,6 +42,7 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils import skip_init
 
 from unicomp.errors import InputError
 from unicomp.numerics.networks import (
@@ -179,12 +180,15 @@ class CausalAttention(nn.Module):
         idx, c = as_index_weights(host_array(indices), host_array(weights), self.num_heads)
         e, h, o = self.dims
         scale = self.scale_gradients if scale_gradients is None else scale_gradients
-        new = CausalAttention(
-            e, idx.size, h, o, readout=self.readout, weights=c, scale_gradients=scale,
+        # skip_init: every parameter and the weights are overwritten below, so nothing is drawn from
+        # torch's global generator
+        new = skip_init(
+            CausalAttention, e, idx.size, h, o, readout=self.readout, weights=c, scale_gradients=scale,
             device=self.out.device, dtype=self.out.dtype,
         )
         rows = torch.as_tensor(idx, device=self.out.device)
         with torch.no_grad():
+            new.weights.copy_(torch.as_tensor(c))
             for name in ("query", "key", "value", "out"):
                 getattr(new, name).copy_(getattr(self, name)[rows])
                 getattr(new, name).requires_grad_(getattr(self, name).requires_grad)

@@ -60,6 +60,7 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils import skip_init
 
 from unicomp.errors import InputError
 from unicomp.multiindex import num_moments
@@ -369,12 +370,13 @@ class WeightedMLP(nn.Module):
         chosen = np.arange(d) if indices is None else host_array(indices)
         idx, w = as_index_weights(chosen, host_array(weights), d)
         rows = torch.as_tensor(idx, device=hidden.weight.device)
-        new_hidden = nn.Linear(
-            hidden.in_features, idx.size, bias=hidden.bias is not None,
+        # skip_init: the parameters are overwritten below, so draw nothing from torch's global generator
+        new_hidden = skip_init(
+            nn.Linear, hidden.in_features, idx.size, bias=hidden.bias is not None,
             device=hidden.weight.device, dtype=hidden.weight.dtype,
         )
-        new_output = nn.Linear(
-            idx.size, output.out_features, bias=output.bias is not None,
+        new_output = skip_init(
+            nn.Linear, idx.size, output.out_features, bias=output.bias is not None,
             device=output.weight.device, dtype=output.weight.dtype,
         )
         with torch.no_grad():
