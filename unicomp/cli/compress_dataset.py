@@ -1,16 +1,17 @@
-"""``unicomp compress-dataset``: compress a CSV dataset to a weighted subset that keeps its loss landscape."""
+"""``unicomp compress-dataset``: compress a table of (inputs, targets) rows to a weighted subset that keeps its
+loss landscape."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from unicomp.cli._io import read_table
-from unicomp.cli.compress import report
+from unicomp.cli._io import output_path, read_table
+from unicomp.cli._parser import count
+from unicomp.cli.compress import OUTPUT_HELP, check_size, report, write_result
 from unicomp.errors import InputError
 from unicomp.numerics.datasets import compress_dataset
 
@@ -21,27 +22,31 @@ def register(sub: Any) -> None:
     """Add the ``compress-dataset`` sub-command."""
     p = sub.add_parser(
         "compress-dataset",
-        help="compress a CSV dataset (inputs and targets) to a weighted subset keeping the moments of (x, y)",
+        help="compress a dataset (CSV or .npy; inputs and targets) to a weighted subset keeping the moments "
+             "of (x, y)",
         description=(
-            "Treat each row (x, y) of a CSV file as an object and keep a weighted subset of D' rows that "
+            "Treat each row (x, y) of a table as an object and keep a weighted subset of D' rows that "
             "reproduces every moment of degree <= K of the rows (Algorithm 1), so that the weighted "
-            "training loss matches the full one.  Writes inputs, targets, weights and the compression "
-            "to an .npz file."
+            "training loss matches the full one.  Writes the kept rows' indices, weights, inputs and targets."
         ),
     )
-    p.add_argument("input", help="CSV file of numbers; a header row is allowed")
+    p.add_argument("input", help="a CSV file of numbers (a header row is allowed) or a 2-D .npy array")
     p.add_argument(
         "--targets",
         required=True,
         help="target columns: comma-separated header names or 1-based column numbers (e.g. 'y' or '3,4')",
     )
     p.add_argument("--inputs", help="input columns in the same form (default: every other column)")
-    p.add_argument("--size", type=int, default=None, help="number D' of rows to keep (default: N_(m,K))")
-    p.add_argument("--degree", "-k", type=int, required=True, help="moment degree K to preserve")
+    p.add_argument("--size", type=count(1), default=None,
+                   help="number D' >= C(m+K, K) of rows to keep (m: the number of columns used); default: the "
+                        "fewest, by recombination")
+    p.add_argument("--degree", "-k", type=count(0), required=True, help="moment degree K to preserve")
     p.add_argument("--method", choices=["partition", "greedy"], default="partition")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=count(0), default=0)
     p.add_argument("--no-standardize", action="store_true", help="compress the raw rows (not z-scored)")
-    p.add_argument("--output", "-o", required=True, help="output .npz file (written atomically)")
+    p.add_argument("--output", "-o", default=None,
+                   help=OUTPUT_HELP.replace("coordinates", "inputs, targets").replace(
+                       "Compression.load", "WeightedDataset.load"))
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
 
@@ -49,7 +54,12 @@ def register(sub: Any) -> None:
 def _column(token: str, header: list[str] | None, width: int, source: str) -> int:
     """0-based index of one column given by header name or 1-based number."""
     if header is not None and token in header:
-        return header.index(token)
+        where = [i for i, name in enumerate(header) if name == token]
+        if len(where) > 1:
+            numbers = " and ".join(str(i + 1) for i in where)
+            raise InputError(f"{source}: {token!r} names more than one column of the header ({numbers}); "
+                             "give the column by number")
+        return where[0]
     if token.isdigit() and 1 <= int(token) <= width:
         return int(token) - 1
     names = f"; columns are {', '.join(header)}" if header is not None else ""
@@ -73,10 +83,8 @@ def select_columns(spec: str, header: list[str] | None, width: int, source: str 
     return cols
 
 
-def _split(
-    values: NDArray[np.float64], header: list[str] | None, args: argparse.Namespace
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    width = values.shape[1]
+def _split(width: int, header: list[str] | None, args: argparse.Namespace) -> tuple[list[int], list[int]]:
+    """The input and target columns (0-based)."""
     targets = select_columns(args.targets, header, width, "--targets")
     if args.inputs is None:
         inputs = [c for c in range(width) if c not in targets]
@@ -86,22 +94,27 @@ def _split(
         raise InputError("no input columns left: the targets take every column")
     if set(inputs) & set(targets):
         raise InputError("--inputs and --targets share a column")
-    return values[:, inputs], values[:, targets]
+    return inputs, targets
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    header, values = read_table(Path(args.input))
-    x, y = _split(values, header, args)
+    header, values = read_table(args.input)
+    inputs, targets = _split(values.shape[1], header, args)
+    out = output_path(args.output, args.input)
+    check_size(args.size, len(inputs) + len(targets), args.degree)
     ds = compress_dataset(
-        x,
-        y,
+        values[:, inputs],
+        values[:, targets],
         degree=args.degree,
         size=args.size,
         standardize=not args.no_standardize,
         method=args.method,
         seed=args.seed,
     )
-    ds.save(args.output)
-    report(ds.compression, args.output, as_json=args.json)
+    names = header or [f"column{c + 1}" for c in range(values.shape[1])]
+    columns: dict[str, NDArray[np.float64]] = {"input": ds.inputs, "target": ds.targets}
+    column_names = {"input": [names[c] for c in inputs], "target": [names[c] for c in targets]}
+    write_result(ds.compression, out, ds.save, columns, column_names)
+    report(ds.compression, out, as_json=args.json)
     return 0
