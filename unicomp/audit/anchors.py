@@ -38,7 +38,7 @@ class Anchors:
     root: Path
 
     def path(self, rel: str) -> Path:
-        """The file ``rel`` (relative to :attr:`root`); :class:`InputError` if it does not exist."""
+        """The file ``rel`` (relative to ``root``); :class:`InputError` if it does not exist."""
         path = self.root / rel
         if not path.is_file():
             raise InputError(f"the authors' repository at {self.root} has no file {rel!r}")

@@ -1,6 +1,6 @@
 """What a claim check is handed: the tier, where to write, and how to file its one finding.
 
-A check module :mod:`unicomp.audit.checks.<id>` defines ``run(ctx)``; it measures its claim at the tier
+A check module ``unicomp.audit.checks.<id>`` defines ``run(ctx)``; it measures its claim at the tier
 ``ctx.tier`` and ends with :meth:`AuditContext.record`.  The same context serves ``pytest paper_checks/``,
 ``unicomp audit`` and the planted-defect runs of :mod:`unicomp.audit.mutants`: a check never knows which.
 """

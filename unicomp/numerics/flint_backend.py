@@ -1,9 +1,9 @@
 r"""Arbitrary precision with rigorous error balls: the ``"flint"`` backend (python-flint, FLINT/Arb).
 
-The working arrays are numpy ``object`` arrays of :class:`flint.arb` balls :math:`[m \pm r]` at
+The working arrays are numpy ``object`` arrays of ``flint.arb`` balls :math:`[m \pm r]` at
 ``digits`` decimal digits.  Elementwise arithmetic is FLINT's C code (about 0.1 us an operation against
 about 1.5 us for :mod:`mpmath`), and the small dense linear algebra of the reduction is
-:meth:`flint.arb_mat.solve` (at 50 digits a 66 x 66 solve takes about 10 ms against about 2 s with
+``flint.arb_mat.solve`` (at 50 digits a 66 x 66 solve takes about 10 ms against about 2 s with
 mpmath, see ``benchmarks/results/recombine.md``).
 
 Null space
