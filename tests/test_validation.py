@@ -8,7 +8,18 @@ import numpy as np
 import pytest
 
 from unicomp.errors import InputError
-from unicomp.validation import as_degree, as_index_weights, as_int, as_points, as_positive_int, as_weights
+from unicomp.validation import (
+    as_array,
+    as_degree,
+    as_index_weights,
+    as_int,
+    as_points,
+    as_positive_int,
+    as_seed,
+    as_size,
+    as_weights,
+    largest_degree,
+)
 
 
 @pytest.mark.parametrize("value", [0, 3, np.int64(7), np.int32(2), np.uint8(5)])
@@ -102,3 +113,55 @@ def test_as_index_weights() -> None:
     for indices, weights, message in bad_subsets:
         with pytest.raises(InputError, match=message):
             as_index_weights(indices, weights, 3)
+
+
+# ---- issue 12 ----
+
+
+def test_torch_tensors_are_read_detached_and_never_changed() -> None:
+    torch = pytest.importorskip("torch")
+    t = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert as_points(t).tolist() == [[1.0, 2.0], [3.0, 4.0]] and t.requires_grad and t.grad is None
+    assert as_weights(torch.ones(2, dtype=torch.bfloat16, requires_grad=True), 2).tolist() == [1.0, 1.0]
+    assert as_array(torch.arange(3), "x").tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("bad", [np.ones(3) + 0j, np.array(["1", "2", "3"]), np.ones(3, dtype=object)])
+def test_weights_of_a_non_real_dtype_are_refused_not_cast(bad: np.ndarray) -> None:
+    message = rf"weights must be a real numeric array of shape \(3,\), got dtype {bad.dtype}"
+    with pytest.raises(InputError, match=message):
+        as_weights(bad, 3)
+
+
+def test_weights_of_any_length() -> None:
+    assert as_weights([1, 2], None).tolist() == [1.0, 2.0]
+    with pytest.raises(InputError, match=r"shape \(N,\)"):
+        as_weights(np.ones((2, 2)), None)
+
+
+def test_as_seed() -> None:
+    gen = np.random.default_rng(5)
+    assert as_seed(gen) is gen
+    assert as_seed(np.int64(5)).integers(1000) == np.random.default_rng(5).integers(1000)
+    for bad in (-1, 1.5, None, True, "3"):
+        with pytest.raises(InputError, match=r"seed must be a non-negative integer or a numpy\.random\.Generator"):
+            as_seed(bad)
+
+
+@pytest.mark.parametrize(("m", "size", "k"), [(1, 1, 0), (1, 7, 6), (2, 5, 1), (2, 6, 2), (11, 78, 2), (11, 77, 1)])
+def test_largest_degree(m: int, size: int, k: int) -> None:
+    from math import comb
+
+    assert largest_degree(m, size) == k and comb(m + k, k) <= size < comb(m + k + 1, k + 1)
+
+
+def test_as_size_is_the_one_size_rule() -> None:
+    assert as_size(None, m=2, degree=3, count=5) is None
+    assert as_size(10, m=2, degree=3, count=10) == 10
+    with pytest.raises(InputError, match=r"at least N_\(m,k\) = C\(m\+k, k\) = 10 .*largest feasible degree is 2 "
+                       r"\(N_\(m,2\) = 6\), or pass size=None"):
+        as_size(9, m=2, degree=3, count=100)
+    with pytest.raises(InputError, match=r"width must be at most the number of objects, 100, got 101"):
+        as_size(101, m=2, degree=3, count=100, name="width")
+    with pytest.raises(InputError, match="size must be a positive integer"):
+        as_size(2.0, m=2, degree=3, count=100)

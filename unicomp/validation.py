@@ -224,11 +224,11 @@ def as_seed(seed: Any, name: str = "seed") -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(
             f"{name} must be a non-negative integer or a numpy.random.Generator, got {seed!r} ({type(seed).__name__})"
         )
-    return np.random.default_rng(as_int(seed, name, minimum=0))
+    return np.random.default_rng(int(seed))
 
 
 def largest_degree(m: int, size: int) -> int:

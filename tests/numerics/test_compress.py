@@ -237,3 +237,59 @@ def test_progress_bar_goes_to_stderr(method: str, capsys) -> None:
     assert comp.size == 40
     captured = capsys.readouterr()
     assert method in captured.err and captured.out == ""
+
+
+# ---- issue 12: conventions and hostile numbers (each test failed on the code before the fix) ----
+
+
+def test_size_defaults_to_the_smallest_compression() -> None:
+    pts = np.random.default_rng(0).uniform(-1, 1, (300, 2))
+    comp = compress(pts, degree=3)
+    assert comp.method == "recombine" and comp.size <= num_moments(2, 3)
+    check_compression(comp, pts)
+
+
+def test_a_size_above_the_number_of_points_is_an_error() -> None:
+    """The rule shared with the networks: N_mk <= size <= N (size=5000 on 100 points returned all 100 silently)."""
+    pts = np.random.default_rng(0).uniform(-1, 1, (100, 2))
+    with pytest.raises(InputError, match=r"size must be at most the number of objects, 100, got 5000 \(size=100 keeps"):
+        compress(pts, degree=2, size=5000)
+    whole = compress(pts, degree=2, size=100)
+    assert whole.size == 100 and np.array_equal(whole.weights, np.ones(100))
+
+
+@pytest.mark.parametrize(("m", "size", "largest"), [(2, 5, 1), (2, 9, 2), (11, 77, 1), (3, 1, 0)])
+def test_a_size_below_n_mk_names_the_largest_feasible_degree(m: int, size: int, largest: int) -> None:
+    """The message said "use unicomp.recombine", the wrong advice for data sets and networks."""
+    pts = np.random.default_rng(0).uniform(-1, 1, (100, m))
+    with pytest.raises(InputError, match=rf"the largest feasible degree is {largest} .*or pass size=None") as err:
+        compress(pts, degree=3, size=size)
+    assert "recombine" not in str(err.value)
+
+
+def test_seed_takes_an_int_or_a_generator() -> None:
+    pts = np.random.default_rng(0).uniform(-1, 1, (400, 2))
+    by_int = compress(pts, degree=2, size=40, seed=7)
+    by_gen = compress(pts, degree=2, size=40, seed=np.random.default_rng(7))
+    assert np.array_equal(by_int.indices, by_gen.indices) and np.array_equal(by_int.weights, by_gen.weights)
+    with pytest.raises(InputError, match=r"seed must be a non-negative integer or a numpy.random.Generator, got -1"):
+        compress(pts, degree=2, size=40, seed=-1)
+
+
+@pytest.mark.parametrize("scale", [1e154, 1e-154, 2.0**-1000])
+def test_extreme_coordinates_compress_like_unit_ones(scale: float) -> None:
+    """At 1e154 the k-d tree's squared distances overflowed (IndexError); a power-of-two scale is exact."""
+    pts = np.random.default_rng(0).uniform(-1, 1, (300, 2))
+    comp = compress(pts * scale, degree=2, size=30)
+    assert comp.size == 30
+    check_compression(comp, pts * scale)
+    if scale == 2.0**-1000:  # exact scaling: the same decisions, bitwise
+        unit = compress(pts, degree=2, size=30)
+        assert np.array_equal(comp.indices, unit.indices) and np.array_equal(comp.weights, unit.weights)
+        assert np.array_equal(comp.info["cluster_diameters"], unit.info["cluster_diameters"] * scale)
+
+
+def test_a_total_mass_beyond_float64_is_refused_not_looped_on() -> None:
+    """np.full(1000, 1e308) at degree 1 looped forever in the greedy finish."""
+    with pytest.raises(InputError, match=r"weights add up to about 2\^10"):
+        compress(np.arange(1000.0)[:, None], np.full(1000, 1e308), degree=1, size=10)

@@ -135,3 +135,53 @@ def test_target_size_keeps_moments(data: tuple[np.ndarray, np.ndarray]) -> None:
     check_compression(ds.compression, ds.standardize(np.concatenate([x, y], axis=1)))
     with pytest.raises(InputError, match="size"):
         compress_dataset(x, y, degree=3, size=10)  # below N_{3,3} = 20
+
+
+# ---- issue 12 (each test failed on the code before the fix) ----
+
+
+def test_one_dimensional_targets_stay_one_dimensional() -> None:
+    """A 1-D y came back as (n, 1): (pred - targets) then broadcast to an n x n matrix."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (400, 2))
+    y = x[:, 0] - x[:, 1] ** 2
+    ds = compress_dataset(x, y, degree=2)  # size defaults to None: the smallest compression
+    assert ds.compression.method == "recombine"
+    assert ds.targets.shape == ds.weights.shape == (len(ds),) and ds.inputs.shape == (len(ds), 2)
+    assert ds.objects.shape == (len(ds), 3)
+    # Degree-2 moments of (x, y) are kept, so the weighted mean of y^2 is the data's (1e-12: the 1e-10
+    # residual tolerance times the feature-to-monomial conversion on standardised data).
+    assert float(ds.loss(ds.targets**2)) == pytest.approx(float(np.mean(y**2)), rel=1e-12)
+    one_x = compress_dataset(x[:, 0], y, degree=2, size=40)
+    assert one_x.inputs.shape == (40,) and one_x.targets.shape == (40,)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 2.0**664, 2.0**-664])
+def test_standardising_extreme_data_neither_overflows_nor_underflows(scale: float) -> None:
+    """At 1e200 the std overflowed and 3 rows were kept with moments off by 29%."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (300, 2))
+    y = x[:, 0] + 0.5 * x[:, 1]
+    ds = compress_dataset(x * scale, y, degree=2, size=30)
+    unit = compress_dataset(x, y, degree=2, size=30)
+    assert len(ds) == 30
+    if np.frexp(scale)[0] == 0.5:  # a power of two scales exactly: the same decisions, bitwise
+        assert np.array_equal(ds.indices, unit.indices) and np.array_equal(ds.weights, unit.weights)
+    assert np.all(np.isfinite(ds.scale)) and np.all(ds.scale > 0)
+    check_compression(ds.compression, ds.standardize(np.column_stack([x * scale, y])))
+
+
+def test_sampler_checks_weights_like_every_entry_point() -> None:
+    for bad, match in [(np.ones((2, 2)), r"shape \(N,\)"), (np.array([1.0, -1.0]), "non-negative; entry 1"),
+                       (np.ones(3) + 1j, "real numeric array")]:
+        with pytest.raises(InputError, match=match):
+            weighted_sampler(bad, 4)
+    with pytest.raises(InputError, match="seed must be a non-negative integer"):
+        weighted_sampler(np.ones(3), 4, seed=-2)
+
+
+def test_torch_targets_that_require_grad_are_read_detached() -> None:
+    x = torch.linspace(-1, 1, 100, dtype=torch.float64, requires_grad=True)
+    ds = compress_dataset(x, 2 * x, degree=2)
+    plain = compress_dataset(x.detach().numpy(), 2 * x.detach().numpy(), degree=2)
+    assert np.array_equal(ds.indices, plain.indices) and ds.targets.shape == (len(ds),)

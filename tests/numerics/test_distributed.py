@@ -119,7 +119,26 @@ def test_bad_input(client: Client, shards: list[np.ndarray], tmp_path: Path) -> 
 
 def test_default_local_cluster(shards: list[np.ndarray]) -> None:
     """No client: a LocalCluster (worker processes) is started for the call and shut down after it."""
+    before = dict(os.environ)
     comp = compress_sharded(shards[:2], degree=2)
+    # issue 12: the cluster's OMP/MKL/OPENBLAS_NUM_THREADS, MALLOC_TRIM_THRESHOLD_, PYTHONHASHSEED and
+    # __DASK_PARENT_PID were left in the caller's environment
+    assert dict(os.environ) == before
     check_compression(comp, np.concatenate(shards[:2]))
     # the default cluster has one worker per core, at most 4 (a cluster that failed to start one differs)
     assert comp.info["workers"] == min(4, os.cpu_count() or 1)
+
+
+def test_size_rule_matches_compress(client: Client, shards: list[np.ndarray]) -> None:
+    """issue 12: N_mk <= size <= N, the message naming the largest feasible degree; a small shard is kept whole."""
+    total = sum(s.shape[0] for s in shards)
+    with pytest.raises(InputError, match=rf"size must be at most the number of objects, {total}"):
+        compress_sharded(shards, degree=2, size=total + 1, client=client)
+    with pytest.raises(InputError, match=r"the largest feasible degree is 1 .*or pass size=None"):
+        compress_sharded(shards, degree=3, size=5, client=client)
+    with pytest.raises(InputError, match="seed must be a non-negative integer"):
+        compress_sharded(shards, degree=2, seed=-1, client=client)
+    tiny = [shards[0], shards[1][:12]]  # 12 rows < the shard's share of the target: kept whole, no error
+    comp = compress_sharded(tiny, degree=2, size=400, client=client)
+    assert comp.size == 400
+    check_compression(comp, np.concatenate(tiny))

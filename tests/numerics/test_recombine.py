@@ -213,3 +213,77 @@ def test_bad_input_is_rejected_with_a_clear_error(kwargs: dict, match: str) -> N
 def test_input_error_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         recombine(np.zeros((0, 1)), degree=1)
+
+
+# ---- issue 12: hostile numbers (each test failed on the code before the fix) ----
+
+
+@pytest.mark.parametrize(
+    ("points", "degree"),
+    [(np.random.default_rng(0).uniform(-1, 1, (200, 2)), 1_000_000), (np.linspace(-1, 1, 200), 10_000)],
+)
+def test_a_degree_whose_moments_dwarf_the_points_is_refused_at_once(points: np.ndarray, degree: int) -> None:
+    """Degree 10**6 enumerated multi-indices forever; m = 1, degree 10**4 ran a 200 x 10001 SVD for minutes."""
+    # The largest degree with N_(m,k) <= 200: N_(2,18) = 190 (N_(2,19) = 210); N_(1,199) = 200.
+    largest = 18 if points.ndim == 2 else 199
+    with pytest.raises(InputError, match=rf"degree={degree} gives N_\(m,k\).*more than the 200 points.*"
+                       rf"use degree <= {largest} "):
+        recombine(points, degree=degree)
+
+
+def test_precision_is_capped_before_any_work() -> None:
+    """precision=10**6 spent minutes building the feature matrix before failing."""
+    with pytest.raises(InputError, match=r"precision must be an integer in \[16, 10000\], got 1000000"):
+        recombine(np.arange(5.0), degree=1, precision=10**6)
+
+
+def test_the_default_tolerance_does_not_underflow_at_high_precision() -> None:
+    """At 329+ digits 10**-(digits - 5) was 0.0 in float64: no result could pass; the floor is the smallest normal."""
+    from unicomp.numerics.backends import MPMathBackend
+
+    backend = MPMathBackend(400)
+    assert backend.tolerance == np.finfo(np.float64).tiny and backend.pivot_fraction > 0
+    comp = recombine(np.linspace(0.0, 1.0, 12), degree=2, precision=340, backend="mpmath")
+    assert comp.tolerance > 0 and comp.residual <= comp.tolerance and comp.size <= 3
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        (np.full(200, 1e308), r"weights add up to about 2\^1030"),  # gave inf weights
+        (np.full(200, 1e306), r"weights add up to about 2\^1024"),  # OverflowError in fsum
+        (np.full(200, 5e-324), r"weights are too small for float64.*subnormal"),  # lost 0.5% of the mass silently
+        (np.ones(200) + 0j, r"weights must be a real numeric array.*complex128"),  # imaginary part dropped
+        (np.array(["1"] * 200), r"weights must be a real numeric array.*<U1"),  # strings parsed as numbers
+        (np.ones(200, dtype=object), r"weights must be a real numeric array.*object"),
+    ],
+)
+def test_weights_out_of_float64_reach_or_not_real_are_refused(weights: np.ndarray, match: str) -> None:
+    pts = np.random.default_rng(0).uniform(-1, 1, (200, 2))
+    with pytest.raises(InputError, match=match):
+        recombine(pts, weights, degree=2)
+
+
+def test_huge_weights_within_range_keep_their_mass() -> None:
+    pts = np.random.default_rng(0).uniform(-1, 1, (200, 2))
+    comp = recombine(pts, np.full(200, 4e305), degree=2)
+    assert np.all(np.isfinite(comp.weights)) and comp.mass == pytest.approx(8e307, rel=1e-14)
+    check_compression(comp, pts, np.full(200, 4e305))
+
+
+@pytest.mark.parametrize("tol", [True, "1e-3", [1e-3], 0, -1e-3, float("nan")])
+def test_tol_must_be_a_positive_real_number(tol: object) -> None:
+    with pytest.raises(InputError, match="tol must be a positive finite number"):
+        recombine(np.arange(5.0), degree=1, tol=tol)  # type: ignore[arg-type]
+
+
+def test_torch_tensors_that_require_grad_are_read_detached() -> None:
+    """A tensor with requires_grad raised torch's RuntimeError ("Can't call numpy()") in every API."""
+    torch = pytest.importorskip("torch")
+    pts = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    w = np.random.default_rng(1).uniform(0.5, 2, 50)
+    tp, tw = torch.tensor(pts, requires_grad=True), torch.tensor(w, requires_grad=True)
+    comp = recombine(tp, tw, degree=2)
+    plain = recombine(pts, w, degree=2)
+    assert np.array_equal(comp.indices, plain.indices) and np.array_equal(comp.weights, plain.weights)
+    assert tp.grad is None and tp.requires_grad

@@ -46,3 +46,14 @@ def test_bad_size() -> None:
         reduce(pts, degree=2, size=0)
     with pytest.raises(InputError, match="at least N_"):
         reduce(pts, degree=2, size=5)
+
+
+def test_reduce_follows_the_size_rule_of_compress() -> None:
+    """issue 12: one rule, N_mk <= size <= N, with the largest feasible degree named below N_mk."""
+    pts = np.random.default_rng(0).uniform(-1, 1, (100, 2))
+    with pytest.raises(InputError, match="size must be at most the number of objects, 100, got 101"):
+        reduce(pts, degree=2, size=101)
+    with pytest.raises(InputError, match="the largest feasible degree is 1"):
+        reduce(pts, degree=2, size=4)
+    gen = reduce(pts, degree=2, size=20, seed=np.random.default_rng(3))
+    assert gen.size == 20 and np.array_equal(gen.indices, reduce(pts, degree=2, size=20, seed=3).indices)
