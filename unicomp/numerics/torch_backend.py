@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import math
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import torch
@@ -35,10 +35,14 @@ from unicomp.errors import InputError
 from unicomp.numerics.basis import ChebyshevBasis, multi_indices
 from unicomp.numerics.result import Compression
 
-__all__ = ["TorchBackend", "basis_features", "chebyshev_features", "compress_torch", "resolve_device"]
+__all__ = ["DeviceLike", "TorchBackend", "basis_features", "chebyshev_features", "compress_torch", "resolve_device"]
+
+#: What a ``device`` argument accepts: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or a
+#: :class:`torch.device` (resolved by :func:`resolve_device`).
+DeviceLike: TypeAlias = str | torch.device
 
 
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
+def resolve_device(device: DeviceLike = "auto") -> torch.device:
     """The one place a torch device is chosen: ``"auto"`` -> CUDA when available, else the CPU.
 
     Anything else is passed to :class:`torch.device`; a CUDA device without CUDA is an
@@ -126,7 +130,7 @@ class TorchBackend:
     #: As for float64: the result is always verified in float64 against this bound.
     tolerance = 1e-10
 
-    def __init__(self, device: torch.device | str | None = None, dtype: torch.dtype = torch.float64) -> None:
+    def __init__(self, device: DeviceLike | None = None, dtype: torch.dtype = torch.float64) -> None:
         if dtype not in (torch.float32, torch.float64):
             raise InputError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
         self.dtype = dtype
@@ -218,7 +222,7 @@ def compress_torch(
     degree: int,
     size: int,
     dtype: torch.dtype = torch.float64,
-    device: torch.device | str | None = None,
+    device: DeviceLike | None = None,
     seed: int = 0,
     progress: bool = False,
     tol: float | None = None,
