@@ -147,7 +147,8 @@ def _read_npy(p: Path) -> NDArray[np.float64]:
         arr = np.load(p, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"cannot read {p} as a .npy array: {exc}") from None
-    return np.asarray(arr, dtype=np.float64).reshape(len(arr), -1)
+    values = np.asarray(arr, dtype=np.float64)
+    return values[:, None] if values.ndim == 1 else values
 
 
 def read_array(path: str | Path) -> NDArray[np.float64]:

@@ -57,15 +57,24 @@ def register(sub: Any) -> None:
 
 
 def _number(text: str) -> int | float | Fraction:
-    """An int for an integer literal, a Fraction for ``p/q``, else a float (read exactly downstream)."""
-    for kind in (int, float, Fraction):
-        try:
-            return kind(text)
-        except (ValueError, ZeroDivisionError):
-            continue
-    raise argparse.ArgumentTypeError(
-        f"expected a number (such as 3, 0.68, 1e6 or 1/3) or comma-separated numbers, got {text!r}"
-    )
+    """The number ``text`` denotes, exactly: an int, a float when the float prints as that same number (the
+    calculators read a float as the decimal it prints as), else a Fraction (``1/3``, ``1e-400``, ``1e400``,
+    ``0.30000000000000001``)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        exact = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"expected a number (such as 3, 0.68, 1e6 or 1/3) or comma-separated numbers, got {text!r}"
+        ) from None
+    try:
+        value = float(exact)
+    except OverflowError:
+        return exact
+    return value if Fraction(repr(value)) == exact else exact
 
 
 def _values(text: str) -> Any:
@@ -97,6 +106,7 @@ def calculator_parser(name: str) -> argparse.ArgumentParser:
         else:
             required = param.default is inspect.Parameter.empty
             p.add_argument(*flags, dest=param.name, type=_values, metavar="VALUE", required=required,
+                           default=argparse.SUPPRESS,
                            help=_escape(f"{text or kind}" + ("" if required else f" (default {param.default})")))
     if "certified" in inspect.signature(fn).parameters:
         p.add_argument("--certified", action="store_true", help="the value as an interval enclosing the exact "
@@ -107,8 +117,9 @@ def calculator_parser(name: str) -> argparse.ArgumentParser:
 
 
 def json_value(value: Any) -> Any:
-    """A calculator value as JSON numbers: arrays as lists, an interval as ``[lower, upper]`` floats rounded
-    outwards (so the pair still encloses the exact value), a non-finite float as ``null``."""
+    """A calculator value or argument as JSON numbers: arrays as lists, an interval as ``[lower, upper]``
+    floats rounded outwards (so the pair still encloses the exact value), a non-finite float as ``null``,
+    a fraction that no JSON number holds exactly as its text (``"1/3"``)."""
     if isinstance(value, np.ndarray):
         return [json_value(v) for v in value.tolist()] if value.dtype != object else [json_value(v) for v in value]
     if isinstance(value, mpmath.ctx_iv.ivmpf):
@@ -119,7 +130,7 @@ def json_value(value: Any) -> Any:
             upper = float(np.nextafter(upper, np.inf))
         return [lower, upper]
     if isinstance(value, Fraction):
-        return float(value)
+        return _exact_json(value)
     if isinstance(value, list):
         return [json_value(v) for v in value]
     if isinstance(value, float | np.floating):
@@ -127,6 +138,16 @@ def json_value(value: Any) -> Any:
     if isinstance(value, int | np.integer):
         return int(value)
     return value
+
+
+def _exact_json(value: Fraction) -> int | float | str:
+    if value.denominator == 1:
+        return int(value)
+    try:
+        near = float(value)
+    except OverflowError:
+        return str(value)
+    return near if Fraction(repr(near)) == value else str(value)
 
 
 def _list(params: list[str]) -> int:

@@ -56,20 +56,17 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def check_size(size: int | None, m: int, degree: int) -> None:
-    r"""Reject ``--size`` below :math:`N_{m,k}` with the two ways out: no ``--size``, or a lower degree.
+def check_size(size: int | None, points: NDArray[Any], degree: int) -> None:
+    r"""Reject ``--size`` below :math:`N_{m,k}` naming the two ways out: no ``--size``, or a lower degree.
 
-    Examples
-    --------
-    >>> check_size(5, 2, 3)
-    Traceback (most recent call last):
-    ...
-    unicomp.errors.InputError: --size 5 is below N_(m,k) = C(m+k, k) = 10 for m=2, degree 3: omit --size ...
+    When :math:`N_{m,k}` exceeds the number of points, the degree itself is the problem; the library's error
+    says so (and which degree fits).
     """
     if size is None:
         return
+    m = points.shape[1]
     n = num_moments(m, degree)
-    if size >= n:
+    if size >= n or n > len(points):
         return
     largest = bisect.bisect_right(range(degree + 1), size, key=lambda j: num_moments(m, j)) - 1
     raise InputError(
@@ -84,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     header, points = read_table(args.input)
     weights = read_weights(args.weights, len(points)) if args.weights else None
     out = output_path(args.output, args.input)
-    check_size(args.size, points.shape[1], args.degree)
+    check_size(args.size, points, args.degree)
     comp = reduce(points, weights, degree=args.degree, size=args.size, method=args.method,
                   precision=args.precision, seed=args.seed, progress=sys.stderr.isatty())
     table = {"point": points[comp.indices]}

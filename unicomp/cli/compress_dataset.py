@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     header, values = read_table(args.input)
     inputs, targets = _split(values.shape[1], header, args)
     out = output_path(args.output, args.input)
-    check_size(args.size, len(inputs) + len(targets), args.degree)
+    check_size(args.size, values[:, inputs + targets], args.degree)
     ds = compress_dataset(
         values[:, inputs],
         values[:, targets],

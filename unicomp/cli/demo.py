@@ -7,21 +7,33 @@ from typing import Any
 
 import numpy as np
 
+from unicomp.cli._parser import count
+from unicomp.errors import InputError
+from unicomp.multiindex import num_moments
 from unicomp.numerics.caratheodory import recombine
+
+#: The most points the demo draws (80 MB per coordinate).
+MAX_POINTS = 10_000_000
 
 
 def register(sub: Any) -> None:
     """Add the ``demo`` sub-command."""
     p = sub.add_parser("demo", help="compress a random point cloud and show what was kept")
-    p.add_argument("--points", type=int, default=100_000, help="number of points N (default 100000)")
-    p.add_argument("--dim", type=int, default=2, help="dimension m (default 2)")
-    p.add_argument("--degree", type=int, default=6, help="moment degree k (default 6)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--points", type=count(1, MAX_POINTS), default=100_000,
+                   help=f"number of points N, at most {MAX_POINTS} (default 100000)")
+    p.add_argument("--dim", type=count(1), default=2, help="dimension m (default 2)")
+    p.add_argument("--degree", type=count(0), default=6, help="moment degree k (default 6)")
+    p.add_argument("--seed", type=count(0), default=0)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Compress uniform points in the cube and compare a smooth symmetric function before and after."""
+    n_mk = num_moments(args.dim, args.degree)
+    if n_mk >= args.points:
+        raise InputError(f"nothing to compress: N_(m,k) = C(m+k, k) = {n_mk} for --dim {args.dim}, --degree "
+                         f"{args.degree} is not below --points {args.points}; lower --degree or --dim, or raise "
+                         "--points")
     rng = np.random.default_rng(args.seed)
     points = rng.uniform(-1.0, 1.0, size=(args.points, args.dim))
     comp = recombine(points, degree=args.degree)
