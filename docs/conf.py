@@ -90,8 +90,8 @@ intersphinx_timeout = 10
 
 # External names that cannot be resolved when their inventory is absent (offline builds).  Only the
 # third-party and standard-library namespaces are listed; an unresolved ``unicomp.*`` reference still fails.
-_EXTERNAL = r"(numpy|np|scipy|sympy|sp|mpmath|torch|matplotlib|mpl_toolkits|dask|distributed|sklearn|tqdm|hypothesis" \
-            r"|collections|typing|pathlib|os|argparse|contextlib|dataclasses|enum|types)"
+_EXTERNAL = r"(numpy|np|scipy|sympy|sp|mpmath|flint|torch|matplotlib|mpl_toolkits|dask|distributed|sklearn|tqdm" \
+            r"|hypothesis|collections|typing|pathlib|os|argparse|contextlib|copy|dataclasses|enum|types)"
 nitpick_ignore_regex = [
     (r"py:.*", _EXTERNAL + r"(\..*)?"),
     # Bare names from type hints and numpydoc type fields that are not importable paths.

@@ -96,3 +96,35 @@ def test_audit_report_mirrored_or_explained(tmp_path: Path) -> None:
     assert (target / "report.md").read_text(encoding="utf-8") == "# audit\n"
     assert (target / "figures" / "BALL.png").read_bytes() == b"png"
     assert (target / "report.md").stat().st_mtime == (report / "report.md").stat().st_mtime
+
+
+def test_signatures_name_numpy_aliases() -> None:
+    # Evaluated annotations expand ArrayLike into eight private protocol types; the hook writes it back.
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+    from sphinx.util.typing import stringify_annotation
+
+    ext = _docs_extension()
+    expanded = (f"(points: {stringify_annotation(ArrayLike, 'smart')}, "
+                f"weights: {stringify_annotation(ArrayLike | None, 'smart')})")
+    assert "_SupportsArray" in expanded
+    returned = stringify_annotation(NDArray[np.float64], "smart")
+    signature, annotation = ext._process_signature(None, "function", "f", len, {}, expanded, returned)
+    assert signature == "(points: ~numpy.typing.ArrayLike, weights: ~numpy.typing.ArrayLike | None)"
+    assert annotation == "~numpy.typing.NDArray[~numpy.float64]"
+
+
+def test_dataclass_factory_defaults_parseable() -> None:
+    # ``= <factory>`` cannot be parsed by Sphinx 9 (sphinx-doc/sphinx#14159); each becomes the factory's call.
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Config:
+        a: int = 1
+        tags: list[str] = dataclasses.field(default_factory=list)
+        table: dict[str, int] = dataclasses.field(default_factory=lambda: {"x": 1})
+
+    ext = _docs_extension()
+    signature = "(a: int = 1, tags: list[str] = <factory>, table: dict[str, int] = <factory>)"
+    out, _ = ext._process_signature(None, "class", "Config", Config, {}, signature, None)
+    assert out == "(a: int = 1, tags: list[str] = list(), table: dict[str, int] = ...)"

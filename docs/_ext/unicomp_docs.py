@@ -15,12 +15,32 @@ Re-exported names
     is documented under its canonical ``__module__.__qualname__``, the reference is pointed there.  A
     module constant without a doc comment (which autodoc does not list) links to its module, and a bare
     name that is not importable where it is used links to the one documented unicomp object of that name,
-    if there is exactly one.  Anything else stays unresolved (and fails the nitpicky build).
+    if there is exactly one (an object documented again where it is re-exported counts once).  Anything
+    else stays unresolved (and fails the nitpicky build).
 
 ``unicomp-audit`` directive
     ``{unicomp-audit} CLAIM`` shows what the audit report present at build time says about one claim: its
     tier, verdict, caveat and evidence, and its figures.  Without a report, or without that claim in it, it
     says so and how to produce it.
+
+Dataclass signatures
+    ``inspect.signature`` writes a field with a ``default_factory`` as ``= <factory>``, which Sphinx 9
+    cannot parse: it falls back to splitting the signature at commas, which breaks every subscripted
+    annotation (``Mapping[str`` ...) into unresolvable references (sphinx-doc/sphinx#14159).  The
+    ``autodoc-process-signature`` hook writes each such default as the call that produces it
+    (``dict()``, ``Fig4Config()``; ``...`` for a lambda).
+
+numpy's typing aliases in signatures
+    Evaluated annotations expand ``ArrayLike`` into a union of eight private protocol types
+    (``_Buffer | _SupportsArray[dtype[Any]] | ...``) and ``NDArray[X]`` into
+    ``ndarray[tuple[Any, ...], dtype[X]]``; the same hook writes them back as ``ArrayLike``,
+    ``DTypeLike`` and ``NDArray[X]``.  (``autodoc_type_aliases`` cannot do it: it renders
+    ``ArrayLike | None`` as ``TypeAliasForwardRef('...') | None``.)
+
+Attributes without an entry
+    A reference to ``Class.attr`` where ``Class`` is documented but ``attr`` has no entry of its own (a
+    dataclass field or protocol attribute described in the class's *Attributes* section) is pointed at
+    its documented canonical entry when there is one, else at the class.
 
 Audit report
     On ``builder-inited`` the report written by ``pytest paper_checks`` (``paper_checks/report/report.md``
@@ -30,8 +50,11 @@ Audit report
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any, ClassVar
@@ -183,8 +206,12 @@ def _resolve_reexport(
     if found is None:
         # A bare name used in a module that does not import it: accept it when exactly one documented
         # unicomp object has that name (what Sphinx does for ``.name`` references).
+        # (A re-export documented a second time under the importing module counts once: its canonical name.)
         names = {name for name, *_ in domain.get_objects()}
-        matches = [n for n in names if n.startswith("unicomp.") and n.endswith("." + target)]
+        matches = sorted({
+            _canonical_name(found[0]) or name if (found := _lookup(name, None)) else name
+            for name in names if name.startswith("unicomp.") and name.endswith("." + target)
+        })
         if len(matches) != 1:
             return None
         retry = node.deepcopy()
@@ -203,6 +230,83 @@ def _resolve_reexport(
         # data); point the reference at the documented module that defines it.
         return domain.resolve_xref(env, node["refdoc"], app.builder, "mod", holder, node.deepcopy(), contnode)
     return None
+
+
+def _resolve_attribute(
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.TextElement
+) -> nodes.Element | None:
+    """``Class.attr`` with no entry for ``attr``: its canonical entry if documented, else the class."""
+    target = node["reftarget"].lstrip("~.")
+    owner, _, attr = target.rpartition(".")
+    if not owner and node.get("py:class"):  # ``:attr:`root``` inside a method of the class
+        owner = node["py:class"]
+    found = _lookup(owner, node.get("py:module")) if owner else None
+    if found is None or not isinstance(found[0], type):
+        return None
+    cls = found[0]
+    canonical = _canonical_name(cls)
+    fields = set(getattr(cls, "__annotations__", {})) | set(vars(cls))
+    if canonical is None or attr not in fields:
+        return None
+    domain = env.get_domain("py")
+    for kind, name in ((node["reftype"], f"{canonical}.{attr}"), ("class", canonical)):
+        retry = node.deepcopy()
+        retry["reftarget"] = name
+        resolved = domain.resolve_xref(env, node["refdoc"], app.builder, kind, name, retry, contnode)
+        if resolved is not None:
+            return resolved
+    return None
+
+
+def _resolve(
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.TextElement
+) -> nodes.Element | None:
+    """The ``missing-reference`` handler: an attribute without an entry, then a re-export."""
+    if node.get("refdomain") != "py":
+        return None
+    return _resolve_attribute(app, env, node, contnode) or _resolve_reexport(app, env, node, contnode)
+
+
+_FACTORY = re.compile(r"=\s*<factory>")
+_NDARRAY = re.compile(r"~numpy\.ndarray\[tuple\[~typing\.Any, \.\.\.\], ~numpy\.dtype\[([^\[\]]*(?:\[[^\[\]]*\])?)\]\]")
+
+
+@functools.cache
+def _typing_aliases() -> dict[str, str]:
+    """How Sphinx writes numpy's expanded aliases (its ``smart`` format), and the name to write instead."""
+    from numpy.typing import ArrayLike, DTypeLike
+    from sphinx.util.typing import stringify_annotation
+
+    return {stringify_annotation(alias, "smart"): f"~numpy.typing.{name}"
+            for name, alias in (("ArrayLike", ArrayLike), ("DTypeLike", DTypeLike))}
+
+
+def _short_annotations(text: str) -> str:
+    for expanded, name in _typing_aliases().items():
+        text = text.replace(expanded, name)
+    return _NDARRAY.sub(r"~numpy.typing.NDArray[\1]", text)
+
+
+def _factory_defaults(signature: str, obj: Any) -> str:
+    if "<factory>" not in signature or not dataclasses.is_dataclass(obj):
+        return signature
+    calls = iter(
+        f"{name}()" if (name := getattr(f.default_factory, "__name__", "")).isidentifier() else "..."
+        for f in dataclasses.fields(obj)
+        if f.init and f.default_factory is not dataclasses.MISSING
+    )
+    return _FACTORY.sub(lambda _: f"= {next(calls, '...')}", signature)
+
+
+def _process_signature(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, signature: str | None, annotation: str | None
+) -> tuple[str | None, str | None]:
+    """numpy's aliases written short, dataclass factory defaults parseable (see the module docstring)."""
+    if signature is not None:
+        signature = _factory_defaults(_short_annotations(signature), obj)
+    if annotation is not None:
+        annotation = _short_annotations(annotation)
+    return signature, annotation
 
 
 def _prepare_audit_report(app: Sphinx) -> None:
@@ -230,5 +334,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("unicomp-symbolic", SymbolicDirective)
     app.add_directive("unicomp-audit", AuditDirective)
     app.connect("builder-inited", _prepare_audit_report)
-    app.connect("missing-reference", _resolve_reexport)
+    app.connect("missing-reference", _resolve)
+    app.connect("autodoc-process-signature", _process_signature)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
