@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import tempfile
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -100,3 +103,96 @@ def test_demo_runs_and_reports(capsys) -> None:
     assert main(["demo", "--points", "2000", "--degree", "4"]) == 0
     out = capsys.readouterr().out
     assert "2000 -> 15 objects" in out and "|error|" in out
+
+
+def test_output_defaults_next_to_the_input(cloud, capsys) -> None:
+    # Regression (issue 12): -o was required.
+    pts, path = cloud
+    assert main(["compress", str(path), "-k", "2"]) == 0
+    default = path.with_name("pts.compressed.npz")
+    assert capsys.readouterr().out.strip().endswith(f"-> {default}")
+    check_compression(Compression.load(default), pts)
+
+
+def test_unknown_output_extension_is_an_error(cloud, tmp_path: Path, capsys) -> None:
+    # Regression (issue 12): '-o x.txt' wrote an npz named x.txt.
+    _, path = cloud
+    assert main(["compress", str(path), "-k", "2", "-o", str(tmp_path / "x.txt")]) == 2
+    assert "unknown extension '.txt'; use one of .npz, .csv, .json" in capsys.readouterr().err
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_csv_and_json_outputs_hold_the_npz_result(tmp_path: Path) -> None:
+    pts = np.random.default_rng(3).normal(size=(300, 2))
+    src = tmp_path / "pts.csv"
+    src.write_text("u,v\n" + "\n".join(f"{a!r},{b!r}" for a, b in pts.tolist()) + "\n")
+    for ext in ("npz", "csv", "json"):
+        assert main(["compress", str(src), "-k", "3", "-o", str(tmp_path / f"o.{ext}")]) == 0
+    comp = Compression.load(tmp_path / "o.npz")
+    with (tmp_path / "o.csv").open() as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["index", "weight", "u", "v"]
+    table = np.array(rows[1:], dtype=float)
+    np.testing.assert_array_equal(table[:, 0], comp.indices)  # repr round-trips: exact
+    np.testing.assert_array_equal(table[:, 1], comp.weights)
+    np.testing.assert_array_equal(table[:, 2:], pts[comp.indices])
+    data = json.loads((tmp_path / "o.json").read_text())
+    assert data["index"] == comp.indices.tolist() and data["weight"] == comp.weights.tolist()
+    assert data["point"] == pts[comp.indices].tolist() and data["residual"] == comp.residual
+
+
+def test_csv_output_in_arbitrary_precision_writes_the_exact_weights(cloud, tmp_path: Path) -> None:
+    _, path = cloud
+    assert main(["compress", str(path), "-k", "2", "--precision", "40", "-o", str(tmp_path / "o.csv")]) == 0
+    assert main(["compress", str(path), "-k", "2", "--precision", "40", "-o", str(tmp_path / "o.npz")]) == 0
+    comp = Compression.load(tmp_path / "o.npz")
+    with (tmp_path / "o.csv").open() as fh:
+        weights = [row[1] for row in list(csv.reader(fh))[1:]]
+    assert weights == [mpmath.nstr(w, 40) for w in comp.weights_mp]
+
+
+def test_size_below_n_mk_says_omit_size(cloud, tmp_path: Path, capsys) -> None:
+    # Regression (issue 12): the library's advice "use unicomp.recombine" does not fit the command line.
+    _, path = cloud
+    assert main(["compress", str(path), "-k", "4", "--size", "10", "-o", str(tmp_path / "o.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "--size 10 is below N_(m,k) = C(m+k, k) = 15" in err
+    assert "omit --size" in err and "--degree 3 or lower" in err  # N_(2,3) = 10 <= 10 < N_(2,4) = 15
+
+
+def test_two_column_weights_are_rejected(cloud, tmp_path: Path, capsys) -> None:
+    # Regression (issue 12): a (500, 2) weights file was flattened.
+    _, path = cloud
+    np.save(tmp_path / "w.npy", np.ones((250, 2)))
+    argv = ["compress", str(path), "-k", "2", "--weights", str(tmp_path / "w.npy"), "-o", str(tmp_path / "o.npz")]
+    assert main(argv) == 2
+    assert "expected one column of 500 weights" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ext", ["npz", "csv", "json"])
+def test_unwritable_output_names_the_users_path(cloud, tmp_path: Path, capsys, monkeypatch, ext: str) -> None:
+    # Regression (issue 12): the message named the temporary file.  Root ignores permissions, so the
+    # failure is planted where every writer creates its temporary file.
+    _, path = cloud
+
+    def refuse(*args: object, dir: str = ".", prefix: str = "", **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", os.path.join(dir, prefix + "x1y2.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    out = tmp_path / f"result.{ext}"
+    assert main(["compress", str(path), "-k", "2", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {out}: Permission denied" in err and ".tmp" not in err
+
+
+def test_output_inside_a_file_is_named(cloud, tmp_path: Path, capsys) -> None:
+    _, path = cloud
+    assert main(["compress", str(path), "-k", "2", "-o", str(path / "o.npz")]) == 2
+    assert f"{path} is not a directory" in capsys.readouterr().err
+
+
+def test_usage_errors_are_one_line(capsys) -> None:
+    assert main(["compress", "x.csv", "-k", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("unicomp compress: error: argument --degree/-k: must be at least 0, got -1 "
+                   "(see 'unicomp compress --help')\n")

@@ -95,3 +95,48 @@ def test_bad_columns(table: tuple[np.ndarray, Path], tmp_path: Path, capsys, ext
     _, path = table
     assert main(["compress-dataset", str(path), "-k", "2", "-o", str(tmp_path / "o.npz"), *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_duplicate_header_names_are_an_error(tmp_path: Path, capsys) -> None:
+    # Regression (issue 12): '--targets y' took the first of two columns named y.
+    rows = np.random.default_rng(2).normal(size=(100, 3))
+    path = tmp_path / "dup.csv"
+    _write_csv(path, rows, ["y", "x2", "y"])
+    assert main(["compress-dataset", str(path), "--targets", "y", "-k", "1", "-o", str(tmp_path / "o.npz")]) == 2
+    assert "'y' names more than one column of the header (1 and 3)" in capsys.readouterr().err
+    assert main(["compress-dataset", str(path), "--targets", "3", "-k", "1", "-o", str(tmp_path / "o.npz")]) == 0
+    np.testing.assert_array_equal(WeightedDataset.load(tmp_path / "o.npz").targets[:, 0],
+                                  rows[WeightedDataset.load(tmp_path / "o.npz").indices, 2])
+
+
+def test_npy_table_and_bom_csv(tmp_path: Path) -> None:
+    # Regression (issue 12): a .npy gave a UnicodeDecodeError traceback; a BOM lost the first row.
+    rows = np.random.default_rng(4).normal(size=(120, 3))
+    np.save(tmp_path / "t.npy", rows)
+    text = "\n".join(",".join(map(repr, r)) for r in rows.tolist())
+    (tmp_path / "t.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    for name in ("t.npy", "t.csv"):
+        out = tmp_path / f"{name}.npz"
+        assert main(["compress-dataset", str(tmp_path / name), "--targets", "3", "-k", "2", "-o", str(out)]) == 0
+        ds = WeightedDataset.load(out)
+        assert ds.compression.n_input == 120
+        np.testing.assert_array_equal(ds.inputs, rows[ds.indices, :2])
+
+
+def test_csv_output_names_the_columns(table: tuple[np.ndarray, Path], tmp_path: Path) -> None:
+    rows, path = table
+    out = tmp_path / "o.csv"
+    assert main(["compress-dataset", str(path), "--targets", "y", "-k", "2", "--inputs", "x2", "-o", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "index,weight,x2,y"
+    index = [int(line.split(",")[0]) for line in lines[1:]]
+    values = np.array([line.split(",")[2:] for line in lines[1:]], dtype=float)
+    np.testing.assert_array_equal(values, rows[index][:, [1, 2]])
+
+
+def test_size_below_n_mk_counts_inputs_and_targets(table: tuple[np.ndarray, Path], tmp_path: Path, capsys) -> None:
+    _, path = table
+    argv = ["compress-dataset", str(path), "--targets", "y", "-k", "2", "--size", "9", "-o", str(tmp_path / "o.npz")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "N_(m,k) = C(m+k, k) = 10 for m=3, degree 2" in err and "omit --size" in err and "--degree 1 or lower" in err

@@ -176,9 +176,14 @@ def run(args: argparse.Namespace) -> int:
     if not ns.get("certified", True):
         ns.pop("certified")
     res = CALCULATORS[args.name](**ns)
+    notes = [res.note] if res.note else []
+    if isinstance(res.value, float | np.ndarray) and not np.all(np.isfinite(np.asarray(res.value, dtype=float))):
+        notes.append("the value is not finite in float64" + (
+            "; --certified encloses the exact value"
+            if "certified" in inspect.signature(CALCULATORS[args.name]).parameters else ""))
     if as_json:
         given = {k: json_value(v) for k, v in ns.items() if k != "certified"}
-        data = res.to_dict() | {"value": json_value(res.value), "arguments": given}
+        data = res.to_dict() | {"value": json_value(res.value), "arguments": given, "note": " ".join(notes)}
         print(json.dumps(data, indent=2, allow_nan=False))
         return 0
     print(f"{res.name} = {res.value}")
@@ -187,6 +192,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"source: {res.reference}")
     for assumption in res.assumptions:
         print(f"assumes: {assumption}")
-    if res.note:
-        print(f"note: {res.note}")
+    for note in notes:
+        print(f"note: {note}")
     return 0
