@@ -253,18 +253,17 @@ def _standardized(objects: NDArray[np.float64]) -> tuple[NDArray[np.float64], ND
                                                            NDArray[np.float64]]:
     """Columns to zero mean and unit variance: ``(scaled, center, scale)`` with ``scaled = (z - center) / scale``.
 
-    Mean and standard deviation are taken of each column divided by a power of two near its largest
-    magnitude (exact), so squares neither overflow (1e200) nor underflow (1e-200); a constant column
-    keeps scale one.
+    Mean and standard deviation are taken of each column divided by a power of two :math:`2^s` near its
+    largest magnitude (exact), so squares neither overflow (1e200) nor underflow (1e-200).  A constant
+    column (zero deviation) is only centred: its scale is :math:`2^s` (one for an all-zero column).
     """
     top = np.max(np.abs(objects), axis=0)
     shift = np.where(top > 0, np.frexp(top)[1], 0)
     unit = np.ldexp(objects, -shift)
     mean = unit.mean(axis=0)
     std = unit.std(axis=0)
-    spread = np.where(std > 0, std, np.ldexp(1.0, -shift))  # a constant column: scale exactly one
-    scaled = (unit - mean) / spread
-    return scaled, np.ldexp(mean, shift), np.where(std > 0, np.ldexp(std, shift), 1.0)
+    spread = np.where(std > 0, std, 1.0)
+    return (unit - mean) / spread, np.ldexp(mean, shift), np.ldexp(spread, shift)
 
 
 def weighted_mean(values: Any, weights: Any) -> Any:
