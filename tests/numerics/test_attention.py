@@ -151,8 +151,8 @@ def test_bad_layers_and_inputs_are_rejected() -> None:
         _layer()(torch.zeros(2, 3, 4, dtype=torch.float64))
     with pytest.raises(InputError, match="readout"):
         CausalAttention(1, 2, 2, readout="first")  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="below the number"):
-        compress_heads(_layer(4), degree=1, heads=4)
+    with pytest.raises(InputError, match="heads must be at most the number of objects, 4"):
+        compress_heads(_layer(4), degree=0, heads=5)
     with pytest.raises(InputError, match="num_heads"):
         CausalAttention(1, 0, 2)
 
@@ -197,7 +197,7 @@ def test_compress_heads_of_a_layer_inside_a_model() -> None:
         compress_heads(model, layer="readout", degree=1, heads=12)
     with pytest.raises(InputError, match=r"supported blocks at \['attn'\]: pass layer"):
         compress_heads(model, degree=1, heads=12)
-    with pytest.raises(InputError, match=r"heads=3 is below N_\(m,k\).* = 9.*use degree <= 0"):
+    with pytest.raises(InputError, match=r"heads must be at least N_\(m,k\).* = 9 .*largest feasible degree is 0"):
         compress_heads(model, layer="attn", degree=1, heads=3)
 
 

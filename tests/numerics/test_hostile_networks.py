@@ -39,6 +39,7 @@ from torch import nn
 from unicomp.errors import InputError
 from unicomp.multiindex import num_moments
 from unicomp.numerics.attention import CausalAttention, compress_heads, random_heads
+from unicomp.numerics.finish import MAX_EXCESS_MOMENTS
 from unicomp.numerics.networks import (
     SUPPORTED_ACTIVATIONS,
     WeightedMLP,
@@ -329,16 +330,26 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-def size_oracle(size: Any, degree: Any, name: str, count: int, m: int) -> str | int:
-    """The documented rule: an error pattern naming an argument at fault, or the number of objects kept."""
-    bad = [n for n, v, low in ((name, size, 1), ("degree", degree, 0)) if not (_is_int(v) and v >= low)]
+def size_oracle(size: Any, degree: Any, name: str, count: int, m: int) -> str | tuple[int, int]:
+    """The one size rule (unicomp.validation.as_size): an error pattern naming an argument at fault, or the
+    least and most objects kept (``None``: the smallest compression, at most N_{m,k} objects)."""
+    size_ok = size is None or (_is_int(size) and size >= 1)
+    bad = [n for n, ok in ((name, size_ok), ("degree", _is_int(degree) and degree >= 0)) if not ok]
     if bad:
         return "^(" + "|".join(bad) + ") must be"
-    if size >= count:
-        return rf"^{name} \({size}\) must be below the number"
-    if size < num_moments(m, int(degree)):
-        return rf"^{name}={size} is below N_\(m,k\).*use degree <= \d+ for this {name}"
-    return int(size)
+    needed = num_moments(m, int(degree))
+    if size is None:  # a recombination, whose guard refuses more than MAX_EXCESS_MOMENTS excess moments
+        if needed > max(count, MAX_EXCESS_MOMENTS):
+            return rf"^degree={degree} gives N_\(m,k\).*use degree <= \d+"
+        return 1, needed
+    problems = []
+    if size > count:
+        problems.append(rf"{name} must be at most the number of objects, {count}, got {size}")
+    if size < needed:
+        problems.append(rf"{name} must be at least N_\(m,k\) = C\(m\+k, k\) = {needed} .*largest feasible degree")
+    if problems:
+        return "^(" + "|".join(problems) + ")"
+    return int(size), int(size)
 
 
 @pytest.mark.parametrize("degree", DEGREES, ids=repr)
@@ -350,8 +361,8 @@ def test_mlp_widths_and_degrees(width: Any, degree: Any) -> None:
     if isinstance(want, str):
         expect_error(result, want)
     else:
-        assert isinstance(result, nn.Module)
-        verify_mlp(model, None, result, want, compressed=True)
+        assert isinstance(result, WeightedMLP) and want[0] <= result.width <= want[1]
+        verify_mlp(model, None, result, result.width, compressed=True)
 
 
 def verify_heads(model: nn.Module, layer: str | None, out: nn.Module, heads: int, compressed: bool) -> None:
@@ -396,8 +407,8 @@ def test_head_counts_and_degrees(heads: Any, degree: Any) -> None:
     if isinstance(want, str):
         expect_error(result, want)
     else:
-        assert isinstance(result, nn.Module)
-        verify_heads(layer, None, result, want, compressed=True)
+        assert isinstance(result, CausalAttention) and want[0] <= result.num_heads <= want[1]
+        verify_heads(layer, None, result, result.num_heads, compressed=True)
 
 
 SEEDS: list[Any] = [0, 7, np.int64(3), -1, 1.5, "1", None, True]

@@ -265,8 +265,8 @@ def test_bad_arguments_are_rejected() -> None:
         random_subnetwork(net, 7)
     with pytest.raises(InputError, match="one per neuron"):
         WeightedMLP(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), torch.tensor([1.0, 0.0, 1.0]))
-    with pytest.raises(InputError, match="below the number"):
-        compress_mlp(net, degree=1, width=6)
+    with pytest.raises(InputError, match="width must be at most the number of objects, 6, got 7"):
+        compress_mlp(net, degree=1, width=7)
     comp = recombine(np.random.default_rng(0).random((20, 4)), degree=1)
     with pytest.raises(InputError, match="compression"):
         apply_compression(net, comp)
@@ -351,10 +351,20 @@ def test_bad_layer_paths_name_the_path_and_what_was_found() -> None:
         random_subnetwork(model, 10, layer="decoder.mlp")
 
 
-def test_width_below_the_moment_count_names_the_largest_degree() -> None:
+def test_width_follows_the_one_size_rule() -> None:
+    """As compress: N_{m,k} <= width <= d; d keeps every neuron, None gives the smallest compression."""
     # m = 1 + 2 + 1 = 4; N_{4,3} = 35 > 30 >= N_{4,2} = 15
-    with pytest.raises(InputError, match=r"width=30 is below N_\(m,k\).* = 35.*use degree <= 2"):
+    with pytest.raises(InputError, match=r"width must be at least N_\(m,k\).* = 35 .*largest feasible degree is 2"):
         compress_mlp(_net(100), degree=3, width=30)
+    net = _net(40)
+    x = _batch()[0]
+    every = compress_mlp(net, degree=2, width=40)
+    assert every.width == 40 and torch.all(every.weights == 1)
+    assert every.compression is not None and sorted(every.compression.indices) == list(range(40))
+    torch.testing.assert_close(every(x), net(x), rtol=1e-12, atol=1e-14)  # the same neurons (in kept order)
+    smallest = compress_mlp(net, degree=2)  # N_{4,2} = 15
+    assert smallest.compression is not None and smallest.width <= 15
+    check_compression(smallest.compression, neuron_objects(net))
 
 
 def test_tensors_with_requires_grad_as_indices_and_weights() -> None:

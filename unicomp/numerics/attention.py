@@ -49,7 +49,6 @@ from unicomp.numerics.networks import (
     as_flag,
     block_name,
     compress_objects,
-    host_array,
     layer_hint,
     random_subset,
     replace_block,
@@ -126,7 +125,7 @@ class CausalAttention(nn.Module):
         self.key = nn.Parameter(torch.empty(heads, h, e, **kw).uniform_(-bound_in, bound_in))
         self.value = nn.Parameter(torch.empty(heads, h, e, **kw).uniform_(-bound_in, bound_in))
         self.out = nn.Parameter(torch.empty(heads, o, h, **kw).uniform_(-bound_out, bound_out))
-        _, c = as_index_weights(np.arange(heads), host_array(weights), heads)
+        _, c = as_index_weights(np.arange(heads), weights, heads)
         self.register_buffer("weights", torch.as_tensor(c).to(device=self.out.device, dtype=self.out.dtype))
 
     @property
@@ -177,7 +176,7 @@ class CausalAttention(nn.Module):
         The parameters keep their dtype, device and ``requires_grad`` flags, the layer its train/eval mode;
         ``indices`` and ``weights`` may be torch tensors.
         """
-        idx, c = as_index_weights(host_array(indices), host_array(weights), self.num_heads)
+        idx, c = as_index_weights(indices, weights, self.num_heads)
         e, h, o = self.dims
         scale = self.scale_gradients if scale_gradients is None else scale_gradients
         # skip_init: every parameter and the weights are overwritten below, so nothing is drawn from
@@ -229,15 +228,15 @@ def apply_head_compression(
 
 @overload
 def compress_heads(
-    model: nn.Module, *, degree: int, heads: int, layer: None = None, method: str = "partition",
-    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+    model: nn.Module, *, degree: int, heads: int | None = None, layer: None = None, method: str = "partition",
+    seed: int | np.random.Generator = 0, precision: int | None = None, scale_gradients: bool = True,
 ) -> CausalAttention: ...
 
 
 @overload
 def compress_heads(
-    model: nn.Module, *, degree: int, heads: int, layer: str, method: str = "partition",
-    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+    model: nn.Module, *, degree: int, heads: int | None = None, layer: str, method: str = "partition",
+    seed: int | np.random.Generator = 0, precision: int | None = None, scale_gradients: bool = True,
 ) -> nn.Module: ...
 
 
@@ -245,10 +244,10 @@ def compress_heads(
     model: nn.Module,
     *,
     degree: int,
-    heads: int,
+    heads: int | None = None,
     layer: str | None = None,
     method: str = "partition",
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     precision: int | None = None,
     scale_gradients: bool = True,
 ) -> nn.Module:
@@ -259,8 +258,9 @@ def compress_heads(
     returned (read it back with ``model.get_submodule(layer)``).  The layer's own head weights are the
     measure compressed, so a compressed layer can be compressed again.  The new layer keeps dtype, device,
     readout, ``requires_grad`` flags and train/eval mode and has ``compression`` set; ``model`` is not
-    modified.  Errors name the path and what was found there; ``heads`` must lie in
-    :math:`[N_{m,k}, H)`.
+    modified.  Errors name the path and what was found there; ``heads`` follows the one size rule
+    (:func:`~unicomp.validation.as_size`): in :math:`[N_{m,k}, H]` (``H`` keeps every head), ``None``
+    (default) for the smallest compression, at most :math:`N_{m,k}` heads.
     """
     flag = as_flag(scale_gradients, "scale_gradients")
 
@@ -269,7 +269,7 @@ def compress_heads(
         weights = attn.weights.detach().to("cpu", torch.float64).numpy()
         comp = compress_objects(
             attn.head_objects(), weights, degree=degree, size=heads, method=method, seed=seed,
-            precision=precision, name="heads", what="heads",
+            precision=precision, name="heads",
         )
         return apply_head_compression(attn, comp, scale_gradients=flag)
 
@@ -277,14 +277,20 @@ def compress_heads(
 
 
 @overload
-def random_heads(model: nn.Module, heads: int, *, layer: None = None, seed: int = 0) -> CausalAttention: ...
+def random_heads(
+    model: nn.Module, heads: int, *, layer: None = None, seed: int | np.random.Generator = 0
+) -> CausalAttention: ...
 
 
 @overload
-def random_heads(model: nn.Module, heads: int, *, layer: str, seed: int = 0) -> nn.Module: ...
+def random_heads(
+    model: nn.Module, heads: int, *, layer: str, seed: int | np.random.Generator = 0
+) -> nn.Module: ...
 
 
-def random_heads(model: nn.Module, heads: int, *, layer: str | None = None, seed: int = 0) -> nn.Module:
+def random_heads(
+    model: nn.Module, heads: int, *, layer: str | None = None, seed: int | np.random.Generator = 0
+) -> nn.Module:
     """The naive baseline: ``heads`` random heads with weights 1 (not rescaled); ``layer`` as in
     :func:`compress_heads`."""
 

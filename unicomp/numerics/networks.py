@@ -63,9 +63,8 @@ from torch.nn import functional as F
 from torch.nn.utils import skip_init
 
 from unicomp.errors import InputError
-from unicomp.multiindex import num_moments
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_degree, as_index_weights, as_positive_int
+from unicomp.validation import as_degree, as_index_weights, as_positive_int, as_seed, as_size
 
 __all__ = [
     "SUPPORTED_ACTIVATIONS",
@@ -75,7 +74,6 @@ __all__ = [
     "compress_objects",
     "count_parameters",
     "find_block",
-    "host_array",
     "layer_hint",
     "neuron_objects",
     "random_subnetwork",
@@ -141,26 +139,16 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def random_subset(n: int, size: int, seed: int, name: str = "size") -> NDArray[np.int64]:
-    """Sorted random ``size``-subset of ``range(n)`` (the naive baseline's neurons or heads)."""
+def random_subset(n: int, size: int, seed: int | np.random.Generator, name: str = "size") -> NDArray[np.int64]:
+    """Sorted random ``size``-subset of ``range(n)`` (the naive baseline's neurons or heads).
+
+    ``seed`` is a non-negative integer or a :class:`numpy.random.Generator` (:func:`~unicomp.validation.as_seed`).
+    """
     size = as_positive_int(size, name)
+    rng = as_seed(seed)
     if size > n:
         raise InputError(f"{name} must be at most the number of objects ({n}), got {size}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
-    return np.sort(np.random.default_rng(int(seed)).choice(n, size=size, replace=False)).astype(np.int64)
-
-
-def host_array(values: Any) -> Any:
-    """``values`` with a torch tensor replaced by a detached CPU copy (float64 if floating), else unchanged.
-
-    Lets indices and weights be given as tensors, ``requires_grad`` and bfloat16 included, where numpy
-    could not convert them.
-    """
-    if not isinstance(values, torch.Tensor):
-        return values
-    host = values.detach().to("cpu")
-    return (host.to(torch.float64) if host.is_floating_point() else host).numpy()
+    return np.sort(rng.choice(n, size=size, replace=False)).astype(np.int64)
 
 
 def as_flag(value: Any, name: str) -> bool:
@@ -170,48 +158,29 @@ def as_flag(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def _largest_degree(m: int, size: int) -> int:
-    r"""The largest degree :math:`k` with :math:`N_{m,k} \le` ``size`` (``size >= 1``, so at least 0)."""
-    k = 0
-    while num_moments(m, k + 1) <= size:
-        k += 1
-    return k
-
-
 def compress_objects(
     objects: NDArray[np.float64],
     weights: NDArray[np.float64] | None,
     *,
     degree: int,
-    size: int,
+    size: int | None,
     method: str,
-    seed: int,
+    seed: int | np.random.Generator,
     precision: int | None,
     name: str = "width",
-    what: str = "neurons",
 ) -> Compression:
     """Algorithm 1 (:func:`unicomp.numerics.compress.compress`) on network objects, shape (d, m).
 
-    ``name`` is the target size's argument name and ``what`` the objects' name, both used in the errors:
-    the target must be below the number of objects and at least :math:`N_{m,k}` (the error then gives the
-    largest degree that fits).
+    The target follows the one size rule (:func:`~unicomp.validation.as_size`), checked here so that the
+    errors call it ``name`` (``width``, ``heads``): ``None`` gives the smallest compression (at most
+    :math:`N_{m,k}` objects), an integer must lie in :math:`[N_{m,k}, d]` (``d`` keeps every object).
     """
-    size = as_positive_int(size, name)
-    k = as_degree(degree)
     n, m = objects.shape
-    if size >= n:
-        raise InputError(f"{name} ({size}) must be below the number of {what} ({n})")
-    needed = num_moments(m, k)
-    if size < needed:
-        raise InputError(
-            f"{name}={size} is below N_(m,k) = C(m+k, k) = {needed}, the number of moments of degree <= {k} "
-            f"of the {what} (objects in R^{m}); use degree <= {_largest_degree(m, size)} for this {name}, "
-            f"or {name} >= {needed} for this degree"
-        )
+    target = as_size(size, m=m, degree=as_degree(degree), count=n, name=name)
     from unicomp.numerics.compress import compress
 
     result: Compression = compress(
-        objects, weights, degree=k, size=size, method=method, precision=precision, seed=seed
+        objects, weights, degree=degree, size=target, method=method, precision=precision, seed=seed
     )
     return result
 
@@ -367,8 +336,7 @@ class WeightedMLP(nn.Module):
         """
         hidden, act, output, _ = _split_mlp(model)
         d = hidden.out_features
-        chosen = np.arange(d) if indices is None else host_array(indices)
-        idx, w = as_index_weights(chosen, host_array(weights), d)
+        idx, w = as_index_weights(np.arange(d) if indices is None else indices, weights, d)
         rows = torch.as_tensor(idx, device=hidden.weight.device)
         # skip_init: the parameters are overwritten below, so draw nothing from torch's global generator
         new_hidden = skip_init(
@@ -532,15 +500,15 @@ def apply_compression(
 
 @overload
 def compress_mlp(
-    model: nn.Module, *, degree: int, width: int, layer: None = None, method: str = "partition",
-    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+    model: nn.Module, *, degree: int, width: int | None = None, layer: None = None, method: str = "partition",
+    seed: int | np.random.Generator = 0, precision: int | None = None, scale_gradients: bool = True,
 ) -> WeightedMLP: ...
 
 
 @overload
 def compress_mlp(
-    model: nn.Module, *, degree: int, width: int, layer: str, method: str = "partition",
-    seed: int = 0, precision: int | None = None, scale_gradients: bool = True,
+    model: nn.Module, *, degree: int, width: int | None = None, layer: str, method: str = "partition",
+    seed: int | np.random.Generator = 0, precision: int | None = None, scale_gradients: bool = True,
 ) -> nn.Module: ...
 
 
@@ -548,10 +516,10 @@ def compress_mlp(
     model: nn.Module,
     *,
     degree: int,
-    width: int,
+    width: int | None = None,
     layer: str | None = None,
     method: str = "partition",
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     precision: int | None = None,
     scale_gradients: bool = True,
 ) -> nn.Module:
@@ -565,9 +533,11 @@ def compress_mlp(
         such a block.  Not modified.
     degree : int
         Moments of the neuron objects up to total degree ``degree`` are kept (:math:`k`).
-    width : int
-        Target number of neurons, :math:`N_{m,k} \le d' < d` (the error for a smaller ``width`` names the
-        largest degree that fits).
+    width : int, optional
+        Target number of neurons, :math:`N_{m,k} \le d' \le d` (the one size rule of
+        :func:`~unicomp.validation.as_size`: the error for a smaller ``width`` names the largest degree that
+        fits; ``d`` keeps every neuron).  ``None`` (default): the smallest compression, a recombination to
+        at most :math:`N_{m,k}` neurons.
     layer : str, optional
         Dotted path of the block inside ``model`` (as in ``model.named_modules()``, e.g. ``"encoder.mlp"``).
     method, seed, precision
@@ -587,7 +557,7 @@ def compress_mlp(
     ------
     InputError
         ``layer`` does not exist or is not a supported block (the message names the path and what was
-        found), or ``degree``/``width`` do not fit (``width`` at least the number of neurons or below
+        found), or ``degree``/``width`` do not fit (``width`` above the number of neurons or below
         :math:`N_{m,k}`).
 
     Notes
@@ -610,18 +580,21 @@ def compress_mlp(
 
 @overload
 def random_subnetwork(
-    model: nn.Module, width: int, *, layer: None = None, seed: int = 0, scale_gradients: bool = True
+    model: nn.Module, width: int, *, layer: None = None, seed: int | np.random.Generator = 0,
+    scale_gradients: bool = True,
 ) -> WeightedMLP: ...
 
 
 @overload
 def random_subnetwork(
-    model: nn.Module, width: int, *, layer: str, seed: int = 0, scale_gradients: bool = True
+    model: nn.Module, width: int, *, layer: str, seed: int | np.random.Generator = 0,
+    scale_gradients: bool = True,
 ) -> nn.Module: ...
 
 
 def random_subnetwork(
-    model: nn.Module, width: int, *, layer: str | None = None, seed: int = 0, scale_gradients: bool = True
+    model: nn.Module, width: int, *, layer: str | None = None, seed: int | np.random.Generator = 0,
+    scale_gradients: bool = True,
 ) -> nn.Module:
     """The naive baseline: ``width`` random neurons of ``model`` with weights 1 (not rescaled).
 
