@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from unicomp.errors import InputError
+from unicomp.experiments._common import torch_threads
 from unicomp.multiindex import num_moments
 from unicomp.numerics.attention import CausalAttention, compress_heads, random_heads
 from unicomp.numerics.finish import MAX_EXCESS_MOMENTS
@@ -647,9 +648,5 @@ def test_tensor_indices_and_weights(entry: str, case: str) -> None:
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread() -> Iterator[None]:
     """One intra-op thread: the modules are tiny, and on a busy 2-core machine threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         yield
-    finally:
-        torch.set_num_threads(threads)

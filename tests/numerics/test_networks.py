@@ -395,3 +395,16 @@ def test_cuda_device_is_preserved() -> None:  # pragma: no cover - GPU only
     assert sub.weights.device.type == "cuda" and sub.hidden.weight.device.type == "cuda"
     x = _batch()[0].cuda()
     torch.testing.assert_close(sub.to_plain()(x), sub(x), rtol=1e-12, atol=1e-13)  # float64, c v rounded once
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_block_in_a_model() -> None:  # pragma: no cover - GPU only
+    """layer=: the compressed block, the copied rest and the export stay on the GPU."""
+    torch.manual_seed(0)
+    model = Model().double().cuda().eval()
+    out = compress_mlp(model, layer="encoder.mlp", degree=2, width=60)
+    assert all(p.device.type == "cuda" for p in out.parameters())
+    assert all(b.device.type == "cuda" for b in out.buffers())
+    x = _batch(64, n_in=3)[0].cuda()
+    torch.testing.assert_close(to_plain(out)(x), out(x), rtol=1e-12, atol=1e-13)  # float64, c v rounded once

@@ -31,8 +31,9 @@ Such a block may be the whole model or one submodule of a bigger one: :func:`com
 :func:`random_subnetwork` take ``layer``, the dotted path of the block (``"encoder.mlp"``, ``"blocks.0.mlp"``,
 the names of ``model.named_modules()``), and return a copy of the model with that block replaced by a
 :class:`WeightedMLP`.  The copy keeps every other module and parameter, the train/eval mode and
-``requires_grad`` flags, dtype and device; the model given is never modified.  :func:`to_plain` exports a
-whole model, every weighted block replaced by its plain equivalent.
+``requires_grad`` flags, dtype and device; the model given is never modified (so the copy costs the
+model's memory once more; a block referenced from several places is replaced in all of them).
+:func:`to_plain` exports a whole model, every weighted block replaced by its plain equivalent.
 
 Examples
 --------
