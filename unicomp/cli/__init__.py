@@ -12,7 +12,9 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -59,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except SystemExit as exc:  # a sub-command's own --help
         return int(exc.code or 0)
+    except BrokenPipeError:  # the reader of stdout stopped early (``unicomp bound list | head``)
+        with contextlib.suppress(OSError, ValueError):  # keep Python's flush at exit from failing again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (UnicompError, OSError) as exc:
         print(f"unicomp {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -177,7 +177,8 @@ def run(args: argparse.Namespace) -> int:
         ns.pop("certified")
     res = CALCULATORS[args.name](**ns)
     notes = [res.note] if res.note else []
-    if isinstance(res.value, float | np.ndarray) and not np.all(np.isfinite(np.asarray(res.value, dtype=float))):
+    values = np.asarray(res.value)
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         notes.append("the value is not finite in float64" + (
             "; --certified encloses the exact value"
             if "certified" in inspect.signature(CALCULATORS[args.name]).parameters else ""))
