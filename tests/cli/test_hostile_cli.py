@@ -287,3 +287,33 @@ def test_every_command_is_in_the_corpus() -> None:
     covered = {argv[0] for argv in COMMANDS.values()} | {"bound", "demo", "audit"}  # audit: tests/cli/test_cli_audit
     assert set(sub.choices) == covered  # type: ignore[union-attr]
 
+
+
+@pytest.mark.parametrize(
+    ("output", "outcome"),
+    [("x.npz", "npz"), ("x.NPZ", "npz"), ("sub/new/x.npz", "npz"), ("x.csv", "csv"), ("x.json", "json"),
+     ("x", "unknown extension ''"), ("x.txt", "unknown extension '.txt'"), ("x.npy", "unknown extension '.npy'"),
+     (".", "unknown extension"), ("folder.npz", "is a directory"), ("t.npy/x.npz", "is not a directory"),
+     ("t.npy", "unknown extension '.npy'")],
+)
+def test_outputs(output: str, outcome: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.npy").write_bytes(FILES["good_npy"][1] or b"")
+    (tmp_path / "folder.npz").mkdir()
+    code, out, err = _run(["compress", "t.npy", "-k", "2", "-o", output], capsys)
+    if outcome in ("npz", "csv", "json"):
+        assert code == 0 and out.strip().endswith(f"-> {output}")
+        text = (tmp_path / output).read_bytes()
+        if outcome == "npz":
+            check_compression(Compression.load(tmp_path / output), _TABLE)
+        elif outcome == "json":
+            data = json.loads(text)
+            assert data["n_input"] == 60 and data["point"] == _TABLE[data["index"]].tolist()
+        else:
+            assert text.splitlines()[0] == b"index,weight,point1,point2,point3"
+        return
+    _one_error_line(err, "compress")
+    assert outcome in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.npz", "t.npy"]  # nothing written
+
