@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -468,7 +469,7 @@ NOT_MODULES: dict[str, Callable[[], Any]] = {
     "state-dict": lambda: _mlp().state_dict(),
 }
 ENTRIES: dict[str, Callable[[Any, str | None], nn.Module]] = {
-    "compress_mlp": lambda model, layer: compress_mlp(model, degree=1, width=2, layer=layer),
+    "compress_mlp": lambda model, layer: compress_mlp(model, degree=1, width=9, layer=layer),
     "random_subnetwork": lambda model, layer: random_subnetwork(model, 2, layer=layer),
     "compress_heads": lambda model, layer: compress_heads(model, degree=0, heads=2, layer=layer),
     "random_heads": lambda model, layer: random_heads(model, 2, layer=layer),
@@ -500,6 +501,28 @@ def test_not_modules(entry: str, bad: str, where: str) -> None:
     else:
         result = outcome(lambda: ENTRIES[entry](model, layer), model)
     expect_error(result, rf"model must be .*{type(model).__name__}")
+
+
+def _uncopyable(kind: str, block: nn.Module) -> nn.Module:
+    model = Holder(block)
+    if kind == "non-leaf-tensor":
+        model.cache = torch.ones(2, requires_grad=True) * 2
+    else:
+        setattr(model, "lock", threading.Lock())  # noqa: B010 - a plain attribute, not a module
+    return model
+
+
+@pytest.mark.parametrize("kind", ["non-leaf-tensor", "lock"])
+@pytest.mark.parametrize("entry", [*ENTRIES, "to_plain"])
+def test_models_that_cannot_be_copied(entry: str, kind: str) -> None:
+    """The returned model is a copy; one that deepcopy refuses gives an error saying so, not a RuntimeError."""
+    model = _uncopyable(kind, _attention() if entry.endswith("heads") else _mlp())
+    if entry == "to_plain":
+        result = outcome(lambda: to_plain(model), model)
+        expect_error(result, r"^model cannot be copied to export it \(copy\.deepcopy failed: ")
+    else:
+        result = outcome(lambda: ENTRIES[entry](model, "encoder.mlp"), model)
+        expect_error(result, r"^model cannot be copied to replace layer 'encoder\.mlp' \(copy\.deepcopy failed: ")
 
 
 # ---------------------------------------------------------------------------------------------------------

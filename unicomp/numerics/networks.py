@@ -229,12 +229,15 @@ def replace_block(model: nn.Module, layer: str | None, build: Callable[[nn.Modul
     """
     block = find_block(model, layer)
     new = build(block)
-    if not layer:
-        return new
+    return new if not layer else _copy(model, {id(block): new}, f"to replace layer {layer!r}")
+
+
+def _copy(model: nn.Module, memo: dict[int, Any], why: str) -> nn.Module:
+    """``copy.deepcopy(model, memo)``, or an InputError saying why it was needed and why it failed."""
     try:
-        return copy.deepcopy(model, {id(block): new})
-    except (RuntimeError, TypeError) as exc:
-        raise InputError(f"model cannot be copied to replace layer {layer!r} (copy.deepcopy failed: {exc})") from None
+        return copy.deepcopy(model, memo)
+    except (RuntimeError, TypeError) as exc:  # non-leaf tensors, locks, open files held by the model
+        raise InputError(f"model cannot be copied {why} (copy.deepcopy failed: {exc})") from None
 
 
 def _weighted_paths(model: nn.Module) -> list[str]:
@@ -264,7 +267,7 @@ def to_plain(model: nn.Module) -> nn.Module:
     out = model
     for path in paths:
         out = replace_block(out, path, lambda block: block.to_plain())  # type: ignore[operator]
-    return out if paths else copy.deepcopy(model)
+    return out if paths else _copy(model, {}, "to export it")
 
 
 class WeightedMLP(nn.Module):
