@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
     p.add_argument("--no-standardize", action="store_true", help="compress the raw rows (not z-scored)")
     p.add_argument("--output", "-o", default=None,
                    help=OUTPUT_HELP.replace("coordinates", "inputs, targets").replace(
-                       "Compression.load", "WeightedDataset.load"))
+                       "unicomp.Compression.load", "unicomp.numerics.datasets.WeightedDataset.load"))
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
 
