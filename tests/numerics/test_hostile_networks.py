@@ -19,7 +19,7 @@ Every case ends in one of two ways, and anything else fails it:
 
 Always: the input model is not modified, torch's global generator, default dtype and grad mode and
 mpmath's precision are unchanged, and the same call twice gives bitwise-equal modules.  Case count: about
-1,200 (``pytest --collect-only -q tests/numerics/test_hostile_networks.py``).
+1,400 (``pytest --collect-only -q tests/numerics/test_hostile_networks.py``).
 """
 
 from __future__ import annotations

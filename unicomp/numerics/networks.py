@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import torch
@@ -67,10 +67,15 @@ from unicomp.errors import InputError
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_degree, as_index_weights, as_positive_int, as_seed, as_size
 
+if TYPE_CHECKING:
+    from unicomp.numerics.attention import CausalAttention
+
 __all__ = [
     "SUPPORTED_ACTIVATIONS",
     "WeightedMLP",
     "apply_compression",
+    "as_flag",
+    "block_name",
     "compress_mlp",
     "compress_objects",
     "count_parameters",
@@ -240,14 +245,14 @@ def _copy(model: nn.Module, memo: dict[int, Any], why: str) -> nn.Module:
         raise InputError(f"model cannot be copied {why} (copy.deepcopy failed: {exc})") from None
 
 
-def _weighted_paths(model: nn.Module) -> list[str]:
-    """Dotted paths of the outermost weighted blocks (WeightedMLP, CausalAttention) inside ``model``."""
+def _weighted_blocks(model: nn.Module) -> dict[str, WeightedMLP | CausalAttention]:
+    """The outermost weighted blocks (WeightedMLP, CausalAttention) inside ``model``, by dotted path."""
     from unicomp.numerics.attention import CausalAttention
 
-    found: list[str] = []
+    found: dict[str, WeightedMLP | CausalAttention] = {}
     for name, module in model.named_modules():
         if isinstance(module, WeightedMLP | CausalAttention) and not any(name.startswith(f"{p}.") for p in found):
-            found.append(name)
+            found[name] = module
     return found
 
 
@@ -258,16 +263,14 @@ def to_plain(model: nn.Module) -> nn.Module:
     absorbed into the output layer) and each :class:`~unicomp.numerics.attention.CausalAttention` its
     ``to_plain()`` (unit head weights); everything else is copied unchanged, train/eval mode included.  A
     weighted block given directly is exported itself; a model without weighted blocks comes back as a copy.
+    One :func:`copy.deepcopy` of the model, in which the weighted blocks are the exported ones.
     """
     if not isinstance(model, nn.Module):
         raise InputError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    paths = _weighted_paths(model)
-    if paths == [""]:
-        return model.to_plain()  # type: ignore[operator]
-    out = model
-    for path in paths:
-        out = replace_block(out, path, lambda block: block.to_plain())  # type: ignore[operator]
-    return out if paths else _copy(model, {}, "to export it")
+    blocks = _weighted_blocks(model)
+    if "" in blocks:
+        return blocks[""].to_plain()
+    return _copy(model, {id(block): block.to_plain() for block in blocks.values()}, "to export it")
 
 
 class WeightedMLP(nn.Module):
