@@ -1,5 +1,6 @@
-"""The tutorials' code runs: every ``>>>`` example in ``docs/tutorials/*.md`` is executed as a doctest; and
-the docs extension's two data paths (symbolic output, audit report) behave.
+"""The tutorials' code runs: every ``>>>`` example in ``docs/tutorials/*.md`` and ``docs/choosing.md`` is
+executed as a doctest; and the docs extension's data paths (symbolic output, audit report, signatures)
+behave.
 
 The full Sphinx build (``make docs``) is a CI step of its own; it is too slow for a unit test because it
 executes the gallery and the numerical checks on the derivation pages.
@@ -18,9 +19,11 @@ import matplotlib
 import pytest
 import sympy
 
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+# The tutorials, and the guide pages outside tutorials/ whose examples are executed too.
 TUTORIALS = sorted(
     p
-    for p in (Path(__file__).resolve().parents[1] / "docs" / "tutorials").glob("*.md")
+    for p in [*(DOCS / "tutorials").glob("*.md"), DOCS / "choosing.md"]
     if ">>> " in p.read_text(encoding="utf-8")
 )
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -28,7 +31,7 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 def test_tutorials_found() -> None:
     # Guards the parametrisation below: an empty glob would silently test nothing.
-    assert any(p.name == "point_cloud.md" for p in TUTORIALS)
+    assert {"point_cloud.md", "real_data.md", "choosing.md"} <= {p.name for p in TUTORIALS}
 
 
 @contextlib.contextmanager
