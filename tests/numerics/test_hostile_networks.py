@@ -587,6 +587,28 @@ def test_options(entry: str, flag: Any, method: Any) -> None:
         verify(model, None, result, 9, compressed=True)
 
 
+PRECISIONS: list[Any] = [None, 20, 0, -1, "30", 2.5, True, 10**6, 10**18]
+
+
+@pytest.mark.parametrize("precision", PRECISIONS, ids=repr)
+@pytest.mark.parametrize("entry", ["compress_mlp", "compress_heads"])
+def test_precision(entry: str, precision: Any) -> None:
+    """Arbitrary-precision compressions: verified like float64 ones; a bad ``precision`` is named."""
+    if entry == "compress_mlp":
+        model: nn.Module = _mlp()
+        result = outcome(lambda: compress_mlp(model, degree=1, width=9, precision=precision), model)
+    else:
+        model = _attention()
+        result = outcome(lambda: compress_heads(model, degree=1, heads=9, precision=precision), model)
+    if precision is not None and not (_is_int(precision) and 16 <= precision <= 10_000):
+        expect_error(result, r"^precision must be")
+    else:
+        assert isinstance(result, WeightedMLP | CausalAttention) and result.compression is not None
+        assert result.compression.precision == precision
+        verify = verify_mlp if entry == "compress_mlp" else verify_heads
+        verify(model, None, result, 9, compressed=True)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # G. The plain export of whole models
 
