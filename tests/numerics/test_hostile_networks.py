@@ -5,7 +5,8 @@ Entry points: :func:`~unicomp.numerics.networks.compress_mlp`,
 :func:`~unicomp.numerics.attention.random_heads`, :func:`~unicomp.numerics.networks.to_plain` and the
 constructors behind them (``WeightedMLP.from_plain``, ``CausalAttention.subset``).  The cases cross
 supported blocks (bare, at a dotted path inside a model, in a ``ModuleList``/``ModuleDict``, shared, already
-weighted) with every floating dtype, train/eval/mixed modes and frozen parameters; and they feed wrong module
+weighted; two-layer blocks and attention layers) with every floating dtype, train/eval/mixed modes and frozen
+parameters; and they feed wrong module
 types, missing or malformed paths, zero/negative/huge/non-integer widths and degrees, bad options and
 tensors (``requires_grad``, half precision) as indices and weights.
 
@@ -19,7 +20,7 @@ Every case ends in one of two ways, and anything else fails it:
 
 Always: the input model is not modified, torch's global generator, default dtype and grad mode and
 mpmath's precision are unchanged, and the same call twice gives bitwise-equal modules.  Case count: about
-1,400 (``pytest --collect-only -q tests/numerics/test_hostile_networks.py``).
+1,600 (``pytest --collect-only -q tests/numerics/test_hostile_networks.py``).
 """
 
 from __future__ import annotations
@@ -300,6 +301,30 @@ def test_supported_mlp_blocks(entry: str, kind: str, container: str, dtype: torc
     verify_mlp(model, layer, result, width, compressed=entry == "compress_mlp")
     if container == "shared":  # every reference to the block is the new one
         assert result.get_submodule("a") is result.get_submodule("b")
+
+
+HEAD_STATES = {
+    "train": lambda model, layer: None,
+    "eval-query-frozen": lambda model, layer: (model.eval(), layer.query.requires_grad_(False)),
+    "mixed-all-frozen": lambda model, layer: (model.train(), layer.eval(),
+                                              [p.requires_grad_(False) for p in model.parameters()]),
+}
+
+
+@pytest.mark.parametrize("state", list(HEAD_STATES))
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("container", list(_containers(nn.Identity(), torch.float64)))
+@pytest.mark.parametrize("entry", ["compress_heads", "random_heads"])
+def test_supported_attention_blocks(entry: str, container: str, dtype: torch.dtype, state: str) -> None:
+    layer = _attention(dtype)
+    model, path = _containers(layer, dtype)[container]
+    HEAD_STATES[state](model, layer)
+    if entry == "compress_heads":
+        result = outcome(lambda: compress_heads(model, degree=1, heads=10, layer=path), model)
+    else:
+        result = outcome(lambda: random_heads(model, 10, layer=path, seed=4), model)
+    assert isinstance(result, nn.Module)
+    verify_heads(model, path, result, 10, compressed=entry == "compress_heads")
 
 
 # ---------------------------------------------------------------------------------------------------------
