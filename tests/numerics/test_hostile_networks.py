@@ -6,9 +6,9 @@ Entry points: :func:`~unicomp.numerics.networks.compress_mlp`,
 constructors behind them (``WeightedMLP.from_plain``, ``CausalAttention.subset``).  The cases cross
 supported blocks (bare, at a dotted path inside a model, in a ``ModuleList``/``ModuleDict``, shared, already
 weighted; two-layer blocks and attention layers) with every floating dtype, train/eval/mixed modes and frozen
-parameters; and they feed wrong module
-types, missing or malformed paths, zero/negative/huge/non-integer widths and degrees, bad options and
-tensors (``requires_grad``, half precision) as indices and weights.
+parameters; and they feed wrong module types, missing or malformed paths, models that cannot be copied,
+zero/negative/huge/non-integer widths and degrees, bad options and precisions, and tensors
+(``requires_grad``, half precision) as indices and weights.
 
 Every case ends in one of two ways, and anything else fails it:
 
