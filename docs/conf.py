@@ -110,6 +110,11 @@ nitpick_ignore_regex = [
 # -- autodoc / numpydoc ------------------------------------------------------------------------------------
 autodoc_default_options = {"members": True, "member-order": "bysource", "show-inheritance": True}
 autodoc_typehints = "signature"
+# Property and attribute types (autodoc's ``:type:`` lines, which no event can rewrite) keep ``NDArray[X]``
+# as written instead of numpy's expansion ``ndarray[tuple[Any, ...], dtype[X]]``.  ``ArrayLike`` is not
+# listed: as an alias, ``ArrayLike | None`` renders as ``TypeAliasForwardRef('...') | None``; the docs
+# extension writes it back in signatures instead (``docs/_ext/unicomp_docs.py``).
+autodoc_type_aliases = {"NDArray": "numpy.typing.NDArray"}
 autodoc_preserve_defaults = False  # True trips over some signatures in Sphinx 9 ("pop from empty list")
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

@@ -131,3 +131,48 @@ def test_dataclass_factory_defaults_parseable() -> None:
     signature = "(a: int = 1, tags: list[str] = <factory>, table: dict[str, int] = <factory>)"
     out, _ = ext._process_signature(None, "class", "Config", Config, {}, signature, None)
     assert out == "(a: int = 1, tags: list[str] = list(), table: dict[str, int] = ...)"
+
+
+class _FakeDomain:
+    """The py domain as the resolver sees it: a set of documented names; records what was resolved."""
+
+    def __init__(self, documented: set[str]) -> None:
+        self.documented = documented
+
+    def get_objects(self) -> list[tuple[str, ...]]:
+        return [(name,) for name in self.documented]
+
+    def resolve_xref(self, env: object, doc: str, builder: object, kind: str, target: str, node: object,
+                     contnode: object) -> tuple[str, str] | None:
+        documented = target in self.documented or kind == "mod"
+        return (kind, target) if documented else None
+
+
+def _resolve(ext: ModuleType, target: str, reftype: str, documented: set[str], **context: str) -> object:
+    from sphinx.addnodes import pending_xref
+
+    node = pending_xref("", refdomain="py", reftype=reftype, reftarget=target, refdoc="api/x")
+    for key, value in context.items():
+        node[f"py:{key}"] = value
+    env = SimpleNamespace(get_domain=lambda name: _FakeDomain(documented))
+    return ext._resolve(SimpleNamespace(builder=None), env, node, None)
+
+
+def test_references_the_build_could_not_resolve() -> None:
+    ext = _docs_extension()
+    protocol = "unicomp.numerics.backends.protocol.Backend"
+    result = "unicomp.numerics.result.Compression"
+    # An attribute of a re-exported protocol: its canonical entry.
+    assert _resolve(ext, "unicomp.numerics.backends.Backend.tolerance", "attr", {protocol, f"{protocol}.tolerance"}) \
+        == ("attr", f"{protocol}.tolerance")
+    # A dataclass field described only in the class's Attributes section: the class.
+    assert _resolve(ext, f"{result}.basis", "attr", {result}) == ("class", result)
+    # A type alias named in an annotation (``Kind = Literal[...]``): its module.
+    assert _resolve(ext, "Kind", "class", set(), module="unicomp.numerics.testfunctions") \
+        == ("mod", "unicomp.numerics.testfunctions")
+    # An object documented twice (defined in errors, re-exported by verify.invariants) counts once.
+    twice = {"unicomp.errors.InvariantViolation", "unicomp.verify.invariants.InvariantViolation"}
+    assert _resolve(ext, "InvariantViolation", "class", twice, module="unicomp.verify.claims") \
+        == ("class", "unicomp.errors.InvariantViolation")
+    # Anything else stays unresolved (and fails the nitpicky build).
+    assert _resolve(ext, "unicomp.numerics.result.Compression.no_such_field", "attr", {result}) is None

@@ -13,10 +13,10 @@ Re-exported names
     that imports ``Compression`` names an object that is documented under its defining module.  On
     ``missing-reference`` the target is looked up in the importing namespace and, when the object it finds
     is documented under its canonical ``__module__.__qualname__``, the reference is pointed there.  A
-    module constant without a doc comment (which autodoc does not list) links to its module, and a bare
-    name that is not importable where it is used links to the one documented unicomp object of that name,
-    if there is exactly one (an object documented again where it is re-exported counts once).  Anything
-    else stays unresolved (and fails the nitpicky build).
+    module constant or type alias without a doc comment (which autodoc does not list) links to its module,
+    and a bare name that is not importable where it is used links to the one documented unicomp object of
+    that name, if there is exactly one (an object documented again where it is re-exported counts once).
+    Anything else stays unresolved (and fails the nitpicky build).
 
 ``unicomp-audit`` directive
     ``{unicomp-audit} CLAIM`` shows what the audit report present at build time says about one claim: its
@@ -225,9 +225,10 @@ def _resolve_reexport(
         retry = node.deepcopy()
         retry["reftarget"] = canonical
         return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], canonical, retry, contnode)
-    if node["reftype"] in {"data", "obj", "const", "attr"} and canonical is None:
-        # A module constant without a doc comment has no entry of its own (autodoc skips undocumented
-        # data); point the reference at the documented module that defines it.
+    if canonical is None and (node["reftype"] in {"data", "obj", "const", "attr"} or not isinstance(obj, type)):
+        # A module constant without a doc comment -- also a type alias such as ``Kind = Literal[...]`` named
+        # in an annotation -- has no entry of its own (autodoc skips undocumented data); point the
+        # reference at the documented module that defines it.
         return domain.resolve_xref(env, node["refdoc"], app.builder, "mod", holder, node.deepcopy(), contnode)
     return None
 
