@@ -45,15 +45,8 @@ from torch.nn import functional as F
 from torch.nn.utils import skip_init
 
 from unicomp.errors import InputError
-from unicomp.numerics.networks import (
-    as_flag,
-    block_name,
-    compress_objects,
-    layer_hint,
-    random_subset,
-    replace_block,
-    scale_grad,
-)
+from unicomp.numerics.blocks import as_flag, block_name, compress_objects, layer_hint, random_subset, replace_block
+from unicomp.numerics.networks import scale_grad
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_index_weights, as_positive_int
 

@@ -53,7 +53,6 @@ Examples
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -64,8 +63,18 @@ from torch.nn import functional as F
 from torch.nn.utils import skip_init
 
 from unicomp.errors import InputError
+from unicomp.numerics.blocks import (
+    as_flag,
+    block_name,
+    compress_objects,
+    copy_model,
+    keep_state,
+    layer_hint,
+    random_subset,
+    replace_block,
+)
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_degree, as_index_weights, as_positive_int, as_seed, as_size
+from unicomp.validation import as_index_weights
 
 if TYPE_CHECKING:
     from unicomp.numerics.attention import CausalAttention
@@ -74,17 +83,10 @@ __all__ = [
     "SUPPORTED_ACTIVATIONS",
     "WeightedMLP",
     "apply_compression",
-    "as_flag",
-    "block_name",
     "compress_mlp",
-    "compress_objects",
     "count_parameters",
-    "find_block",
-    "layer_hint",
     "neuron_objects",
     "random_subnetwork",
-    "random_subset",
-    "replace_block",
     "scale_grad",
     "to_plain",
 ]
@@ -145,106 +147,6 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def random_subset(n: int, size: int, seed: int | np.random.Generator, name: str = "size") -> NDArray[np.int64]:
-    """Sorted random ``size``-subset of ``range(n)`` (the naive baseline's neurons or heads).
-
-    ``seed`` is a non-negative integer or a :class:`numpy.random.Generator` (:func:`~unicomp.validation.as_seed`).
-    """
-    size = as_positive_int(size, name)
-    rng = as_seed(seed)
-    if size > n:
-        raise InputError(f"{name} must be at most the number of objects ({n}), got {size}")
-    return np.sort(rng.choice(n, size=size, replace=False)).astype(np.int64)
-
-
-def as_flag(value: Any, name: str) -> bool:
-    """Validate a ``bool`` argument (Python or numpy); anything else, e.g. the string ``"no"``, is rejected."""
-    if not isinstance(value, bool | np.bool_):
-        raise InputError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-    return bool(value)
-
-
-def compress_objects(
-    objects: NDArray[np.float64],
-    weights: NDArray[np.float64] | None,
-    *,
-    degree: int,
-    size: int | None,
-    method: str,
-    seed: int | np.random.Generator,
-    precision: int | None,
-    name: str = "width",
-) -> Compression:
-    """Algorithm 1 (:func:`unicomp.numerics.compress.compress`) on network objects, shape (d, m).
-
-    The target follows the one size rule (:func:`~unicomp.validation.as_size`), checked here so that the
-    errors call it ``name`` (``width``, ``heads``): ``None`` gives the smallest compression (at most
-    :math:`N_{m,k}` objects), an integer must lie in :math:`[N_{m,k}, d]` (``d`` keeps every object).
-    """
-    n, m = objects.shape
-    target = as_size(size, m=m, degree=as_degree(degree), count=n, name=name)
-    from unicomp.numerics.compress import compress
-
-    result: Compression = compress(
-        objects, weights, degree=degree, size=target, method=method, precision=precision, seed=seed
-    )
-    return result
-
-
-def find_block(model: Any, layer: str | None) -> nn.Module:
-    """The submodule of ``model`` at the dotted path ``layer`` (``None`` or ``""``: ``model`` itself).
-
-    Raises
-    ------
-    InputError
-        ``layer`` is not a string, ``model`` not a module, or the path does not name a submodule (the
-        message names the deepest module found on the path and its children).
-    """
-    if layer is None or (isinstance(layer, str) and layer == ""):
-        return model
-    if not isinstance(layer, str):
-        raise InputError(
-            f"layer must be the dotted path of a submodule (a str such as 'encoder.mlp') or None, got "
-            f"{type(layer).__name__}; pass the module itself as the first argument"
-        )
-    if not isinstance(model, nn.Module):
-        raise InputError(f"model must be a torch.nn.Module to look up layer {layer!r}, got {type(model).__name__}")
-    block: nn.Module = model
-    walked: list[str] = []
-    for part in layer.split("."):
-        children = dict(block.named_children())
-        if part not in children:
-            where = repr(".".join(walked)) if walked else "the model"
-            found = ", ".join(repr(c) for c in children) or "none"
-            raise InputError(
-                f"layer {layer!r} does not exist: {where} ({type(block).__name__}) has no submodule {part!r} "
-                f"(its submodules: {found})"
-            )
-        block = children[part]
-        walked.append(part)
-    return block
-
-
-def replace_block(model: nn.Module, layer: str | None, build: Callable[[nn.Module], nn.Module]) -> nn.Module:
-    """A copy of ``model`` with the block at ``layer`` replaced by ``build(block)``; ``model`` is not modified.
-
-    Without a path (``None`` or ``""``) the new block itself is returned.  The copy is a
-    :func:`copy.deepcopy` in which the block (every reference to it, so a shared block stays shared) is the
-    new module, so only the rest of the model is copied.
-    """
-    block = find_block(model, layer)
-    new = build(block)
-    return new if not layer else _copy(model, {id(block): new}, f"to replace layer {layer!r}")
-
-
-def _copy(model: nn.Module, memo: dict[int, Any], why: str) -> nn.Module:
-    """``copy.deepcopy(model, memo)``, or an InputError saying why it was needed and why it failed."""
-    try:
-        return copy.deepcopy(model, memo)
-    except (RuntimeError, TypeError) as exc:  # non-leaf tensors, locks, open files held by the model
-        raise InputError(f"model cannot be copied {why} (copy.deepcopy failed: {exc})") from None
-
-
 def _weighted_blocks(model: nn.Module) -> dict[str, WeightedMLP | CausalAttention]:
     """The outermost weighted blocks (WeightedMLP, CausalAttention) inside ``model``, by dotted path."""
     from unicomp.numerics.attention import CausalAttention
@@ -270,7 +172,7 @@ def to_plain(model: nn.Module) -> nn.Module:
     blocks = _weighted_blocks(model)
     if "" in blocks:
         return blocks[""].to_plain()
-    return _copy(model, {id(block): block.to_plain() for block in blocks.values()}, "to export it")
+    return copy_model(model, {id(block): block.to_plain() for block in blocks.values()}, "to export it")
 
 
 class WeightedMLP(nn.Module):
@@ -362,7 +264,7 @@ class WeightedMLP(nn.Module):
             if output.bias is not None and new_output.bias is not None:
                 new_output.bias.copy_(output.bias)
         for new, old in ((new_hidden, hidden), (new_output, output)):
-            _keep_state(new, old)
+            keep_state(new, old)
         net = cls(
             new_hidden, copy.deepcopy(act), new_output, w,
             scale_gradients=scale_gradients, compression=compression,
@@ -410,28 +312,6 @@ class WeightedMLP(nn.Module):
 
     def extra_repr(self) -> str:
         return f"width={self.width}, scale_gradients={self.scale_gradients}"
-
-
-def _keep_state(new: nn.Module, old: nn.Module) -> None:
-    """Give ``new`` the train/eval mode of ``old`` and, parameter by parameter (same names), its
-    ``requires_grad`` flags."""
-    new.training = old.training
-    flags = {name: p.requires_grad for name, p in old.named_parameters()}
-    for name, p in new.named_parameters():
-        p.requires_grad_(flags[name])
-
-
-def block_name(layer: str | None) -> str:
-    """How errors name the block: ``model`` itself, or ``layer 'encoder.mlp'``."""
-    return f"layer {layer!r}" if layer else "model"
-
-
-def layer_hint(model: Any, fits: Callable[[nn.Module], bool]) -> str:
-    """For an error on a whole model: the paths of its submodules that ``fits`` accepts, as advice."""
-    if not isinstance(model, nn.Module):
-        return ""
-    paths = [name for name, module in model.named_modules() if name and fits(module)]
-    return f"; the model holds supported blocks at {paths}: pass layer=<path>" if paths else ""
 
 
 def _is_mlp(module: nn.Module) -> bool:
