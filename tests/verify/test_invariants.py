@@ -151,3 +151,14 @@ def test_float_weights_must_agree_with_the_exact_weights() -> None:
         check_compression(dataclasses.replace(comp, weights=comp.weights * (1 + 1e-9)), PTS[:60])
     with pytest.raises(InvariantViolation, match="weights_mp shape"):
         check_compression(dataclasses.replace(comp, weights_mp=comp.weights_mp[:-1]), PTS[:60])
+
+
+def test_points_outside_the_basis_box_are_named() -> None:
+    # A fresh result's box is the input's bounding box.  A far-away box used to overflow the features
+    # (a RuntimeWarning, or OverflowError in fsum) instead of naming the fault.
+    far = ChebyshevBasis(3, COMP.basis.center + 1e300, COMP.basis.half_width)
+    with pytest.raises(InvariantViolation, match="outside the basis box"):
+        check_compression(_tampered(basis=far), PTS, W)
+    shrunk = ChebyshevBasis(3, COMP.basis.center, COMP.basis.half_width * 1e-200)
+    with pytest.raises(InvariantViolation, match="outside the basis box"):
+        check_compression(_tampered(basis=shrunk), PTS, W)

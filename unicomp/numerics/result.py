@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError
+from unicomp.numerics.backends.numpy_backends import MAX_PRECISION
 from unicomp.numerics.basis import ChebyshevBasis, num_moments
 from unicomp.validation import as_int
 
@@ -164,8 +165,8 @@ class Compression:
         Raises
         ------
         InputError
-            If an ``info`` entry is neither an array, a list of arrays nor JSON data (numbers, strings,
-            lists, dictionaries).
+            If ``precision`` is set without ``weights_mp``, or an ``info`` entry is neither an array, a
+            list of arrays nor JSON data (numbers, strings, lists, dictionaries).
         """
         arrays: dict[str, Any] = {
             "indices": self.indices,
@@ -183,6 +184,8 @@ class Compression:
             "timings": np.str_(json.dumps({str(k): float(v) for k, v in self.timings.items()})),
             **_info_to_arrays(self.info),
         }
+        if self.precision is not None and self.weights_mp is None:
+            raise InputError(f"a result at precision {self.precision} must carry its exact weights (weights_mp)")
         if self.weights_mp is not None:
             # Exact binary representation: mantissa and exponent.  The mantissa can exceed 64 bits; it is
             # written in hexadecimal, which (unlike decimal) Python converts at any length.
@@ -399,12 +402,15 @@ def _load_info(arrays: Mapping[str, NDArray[Any]], source: str) -> dict[str, Any
 def _load_weights_mp(
     arrays: Mapping[str, NDArray[Any]], weights: NDArray[np.float64], precision: int | None, source: str
 ) -> NDArray[Any] | None:
-    """The exact weights, checked to round to ``weights``; ``None`` when the file has none."""
-    key = _MANTISSA_HEX if _MANTISSA_HEX in arrays else _MANTISSA_DEC
-    if key not in arrays:
-        return None
+    """The exact weights, checked to round to ``weights``; ``None`` for a float64 result.
+
+    A result with a precision always carries them (so that its moments can be checked at it).
+    """
+    key = _MANTISSA_DEC if _MANTISSA_DEC in arrays else _MANTISSA_HEX
     if precision is None:
-        raise InputError(f"{source}: exact weights are stored but precision is -1 (float64)")
+        if key in arrays or "weights_mp_exponent" in arrays:
+            raise InputError(f"{source}: exact weights are stored but precision is -1 (float64)")
+        return None
     mantissas = _vector(arrays, key, source, "U")
     exponents = _vector(arrays, "weights_mp_exponent", source, "iu")
     if not mantissas.shape == exponents.shape == weights.shape:
@@ -439,7 +445,9 @@ _ROUNDING = 2.0**-52
 def _from_arrays(arrays: Mapping[str, NDArray[Any]], source: str) -> Compression:
     """A :class:`Compression` from the entries of a saved file, checked as :meth:`Compression.load` says."""
     degree = as_int(_scalar(arrays, "degree", source, "iu"), f"{source}: degree")
-    precision_code = as_int(_scalar(arrays, "precision", source, "iu"), f"{source}: precision", minimum=-1)
+    precision_code = as_int(
+        _scalar(arrays, "precision", source, "iu"), f"{source}: precision", minimum=-1, maximum=MAX_PRECISION
+    )
     if precision_code == 0:
         raise InputError(f"{source}: precision must be -1 (float64) or a positive number of digits, got 0")
     precision = None if precision_code < 0 else precision_code
@@ -470,6 +478,16 @@ def _from_arrays(arrays: Mapping[str, NDArray[Any]], source: str) -> Compression
         raise InputError(f"{source}: indices must be strictly increasing integers in [0, n_input={n_input})")
     if not (np.all(np.isfinite(weights)) and np.all(weights > 0)):
         raise InputError(f"{source}: weights must be finite and strictly positive")
+    kept = arrays.get("points")
+    if kept is not None and (kept.ndim == 0 or kept.shape[0] != indices.size):
+        raise InputError(f"{source}: points {kept.shape} must hold one row per kept object ({indices.size})")
+    # A fresh result's degree has N_(m,k) within reach of a reduction (see finish.prepare); a larger one
+    # would make any check of the moments enumerate an astronomical basis.  (Imported here: finish
+    # imports this module.)
+    from unicomp.numerics.finish import MAX_EXCESS_MOMENTS
+
+    if num_moments(center.size, degree) > max(n_input, MAX_EXCESS_MOMENTS):
+        raise InputError(f"{source}: degree {degree} gives more moments than a reduction of {n_input} objects allows")
     info = _load_info(arrays, source)
     allowed = max(num_moments(center.size, degree), int(info.get("target_size", 0)))
     if indices.size > allowed:

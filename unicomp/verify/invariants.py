@@ -34,7 +34,9 @@ from numpy.typing import ArrayLike
 
 from unicomp.errors import InputError, InvariantViolation
 from unicomp.multiindex import num_moments
-from unicomp.numerics.basis import monomial_features
+from unicomp.numerics.backends.numpy_backends import MAX_PRECISION
+from unicomp.numerics.basis import ChebyshevBasis, monomial_features
+from unicomp.numerics.finish import MAX_EXCESS_MOMENTS
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_int, as_points, as_weights
 
@@ -65,9 +67,60 @@ def _as_tolerance(tol: Any) -> float:
     """``tol`` as a finite positive float, or :class:`InputError` naming it."""
     if isinstance(tol, bool) or not isinstance(tol, int | float | np.integer | np.floating):
         raise InputError(f"tol must be a positive real number, got {tol!r} ({type(tol).__name__})")
-    if not 0 < float(tol) < math.inf:
+    value = float(tol) if not isinstance(tol, int) or abs(tol) < 2**1024 else math.inf  # beyond float: inf
+    if not 0 < value < math.inf:
         raise InputError(f"tol must be finite and positive, got {tol!r}")
-    return float(tol)
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | np.integer)
+
+
+def _is_real(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+
+
+def _check_types(comp: Compression) -> None:
+    """The fields have the types of a fresh result, else the checks that follow could not even run."""
+    try:
+        idx, cw = np.asarray(comp.indices), np.asarray(comp.weights)
+    except ValueError as exc:  # ragged sequences
+        raise InvariantViolation(f"indices and weights must be arrays: {exc}") from None
+    kinds = {
+        "indices (a 1-D integer array)": idx.ndim == 1 and idx.dtype.kind in "iu",
+        "weights (a 1-D real array)": cw.ndim == 1 and cw.dtype.kind in "iuf",
+        "degree (an integer)": _is_int(comp.degree),
+        "residual (a real number)": _is_real(comp.residual),
+        "tolerance (a real number)": _is_real(comp.tolerance),
+        "n_input (an integer)": _is_int(comp.n_input),
+        "precision (None or an integer)": comp.precision is None or _is_int(comp.precision),
+        "info (a mapping)": isinstance(comp.info, Mapping),
+        "basis (a ChebyshevBasis)": isinstance(comp.basis, ChebyshevBasis),
+    }
+    wrong = [what for what, ok in kinds.items() if not ok]
+    if wrong:
+        raise InvariantViolation(f"wrong type of {', '.join(wrong)}")
+
+
+def _outside_box(basis: ChebyshevBasis, pts: Any) -> bool:
+    """Whether a point lies outside the basis box beyond rounding.
+
+    A fresh result's box is the input's bounding box (:meth:`ChebyshevBasis.fit`): its centre and
+    half-widths are each one halving and one rounded sum or difference of the extreme coordinates, so a
+    point may exceed the box by a few units in the last place of the numbers involved (4 eps allowed).
+    """
+    try:
+        center = np.asarray(basis.center, dtype=np.float64)
+        half = np.asarray(basis.half_width, dtype=np.float64)
+    except (TypeError, ValueError):
+        return True
+    if center.shape != half.shape:
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        excess = np.abs(pts - center) - half
+        slack = 4 * np.finfo(np.float64).eps * (np.abs(pts) + np.abs(center) + np.abs(half))
+        return not (np.all(half > 0) and np.all(excess <= slack))
 
 
 def _allowed_size(comp: Compression, dim: int) -> int:
@@ -83,20 +136,24 @@ def _check_structure(comp: Compression, pts: Any, w: Any, max_size: int | None) 
 
     Raises :class:`InvariantViolation`.
     """
+    _check_types(comp)
     problems: list[str] = []
     idx = np.asarray(comp.indices)
-    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
-        raise InvariantViolation(f"indices must be a 1-D integer array, got {idx.dtype} shape {idx.shape}")
-    if isinstance(comp.degree, bool) or not isinstance(comp.degree, int | np.integer) or comp.degree < 0:
+    if comp.degree < 0:
         raise InvariantViolation(f"degree must be a non-negative integer, got {comp.degree!r}")
+    # Bounds of any fresh result (reductions refuse more), which keep the checks below from running away.
+    if num_moments(pts.shape[1], comp.degree) > max(pts.shape[0], MAX_EXCESS_MOMENTS):
+        raise InvariantViolation(f"degree {comp.degree} gives more moments than a reduction of the points allows")
     precision = comp.precision
-    if precision is not None and (isinstance(precision, bool) or not isinstance(precision, int) or precision < 1):
-        raise InvariantViolation(f"precision must be None or a positive number of digits, got {precision!r}")
+    if precision is not None and not 1 <= precision <= MAX_PRECISION:
+        raise InvariantViolation(f"precision must be None or digits in [1, {MAX_PRECISION}], got {precision!r}")
     if not 0 < comp.tolerance < math.inf:
         problems.append(f"the compression's tolerance {comp.tolerance!r} is not finite and positive")
-    if comp.basis.dim != pts.shape[1] or comp.basis.degree != comp.degree:
-        problems.append(f"basis (m={comp.basis.dim}, degree {comp.basis.degree}) does not match the points "
-                        f"(m={pts.shape[1]}) and degree {comp.degree}")
+    if not 0 <= comp.residual < math.inf:
+        problems.append(f"the reported residual {comp.residual!r} is not finite and non-negative")
+    if np.shape(comp.basis.center) != (pts.shape[1],) or comp.basis.degree != comp.degree:
+        problems.append(f"basis (centre shape {np.shape(comp.basis.center)}, degree {comp.basis.degree}) does not "
+                        f"match the points (m={pts.shape[1]}) and degree {comp.degree}")
     if comp.n_input != pts.shape[0]:
         problems.append(f"n_input {comp.n_input} != number of points {pts.shape[0]}")
     # Compared as Python integers: no wrap-around of unsigned or overflow of huge values.
@@ -143,6 +200,34 @@ def _exact_weight_problems(exact: Any, weights: Any) -> list[str]:
     return []
 
 
+def _moment_errors(comp: Compression, pts: Any, w: Any, idx: Any, cw: Any) -> tuple[float, float, float]:
+    """Relative errors of the mass, the Chebyshev moments and the scaled monomial moments (exact sums)."""
+    precision = comp.precision
+    ctx = mpmath.workdps(precision) if precision is not None else contextlib.nullcontext()
+    with ctx:
+        if precision is None:
+            kept_w: Any = cw
+            orig_pts: Any = pts
+            orig_w: Any = w
+        else:
+            conv = np.vectorize(lambda v: mpmath.mpf(float(v)), otypes=[object])
+            kept_w = comp.weights_mp if comp.weights_mp is not None else conv(cw)
+            orig_pts, orig_w = conv(pts), conv(w)
+        mass = _exact_sums(orig_w[:, None], precision)[0]
+        basis = comp.basis
+        if precision is not None:
+            basis = type(basis)(basis.degree, conv(basis.center), conv(basis.half_width))
+        cheb_ref = _exact_sums(orig_w[:, None] * basis(orig_pts), precision)
+        cheb_new = _exact_sums(kept_w[:, None] * basis(orig_pts[idx]), precision)
+        scaled = basis.scale(orig_pts)
+        mono_ref = _exact_sums(orig_w[:, None] * monomial_features(scaled, comp.degree), precision)
+        mono_new = _exact_sums(kept_w[:, None] * monomial_features(scaled[idx], comp.degree), precision)
+        cheb = max(float(abs(a - b) / mass) for a, b in zip(cheb_ref, cheb_new, strict=True))
+        mono = max(float(abs(a - b) / mass) for a, b in zip(mono_ref, mono_new, strict=True))
+        mass_err = float(abs(_exact_sums(kept_w[:, None], precision)[0] - mass) / mass)
+    return mass_err, cheb, mono
+
+
 def check_compression(
     compression: Compression,
     points: ArrayLike,
@@ -185,31 +270,20 @@ def check_compression(
     idx = np.asarray(comp.indices).astype(np.int64)
     cw = np.asarray(comp.weights, dtype=np.float64)
 
-    precision = comp.precision
-    ctx = mpmath.workdps(precision) if precision is not None else contextlib.nullcontext()
-    with ctx:
-        if precision is None:
-            kept_w: Any = cw
-            orig_pts: Any = pts
-            orig_w: Any = w
-        else:
-            conv = np.vectorize(lambda v: mpmath.mpf(float(v)), otypes=[object])
-            kept_w = comp.weights_mp if comp.weights_mp is not None else conv(cw)
-            orig_pts, orig_w = conv(pts), conv(w)
-        mass = _exact_sums(orig_w[:, None], precision)[0]
-        basis = comp.basis
-        if precision is not None:
-            basis = type(basis)(basis.degree, conv(basis.center), conv(basis.half_width))
-        cheb_ref = _exact_sums(orig_w[:, None] * basis(orig_pts), precision)
-        cheb_new = _exact_sums(kept_w[:, None] * basis(orig_pts[idx]), precision)
-        scaled = basis.scale(orig_pts)
-        mono_ref = _exact_sums(orig_w[:, None] * monomial_features(scaled, comp.degree), precision)
-        mono_new = _exact_sums(kept_w[:, None] * monomial_features(scaled[idx], comp.degree), precision)
-        cheb = max(float(abs(a - b) / mass) for a, b in zip(cheb_ref, cheb_new, strict=True))
-        mono = max(float(abs(a - b) / mass) for a, b in zip(mono_ref, mono_new, strict=True))
-        mass_err = float(abs(_exact_sums(kept_w[:, None], precision)[0] - mass) / mass)
+    # A fresh result's box is the input's bounding box; outside it the features are unbounded and the
+    # float64 sums may overflow (math.fsum then raises).
+    outside = _outside_box(comp.basis, pts)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            mass_err, cheb, mono = _moment_errors(comp, pts, w, idx, cw)
+    except (OverflowError, ValueError) as exc:
+        raise InvariantViolation(
+            f"the moment sums overflow float64 ({exc}){'; points lie outside the basis box' if outside else ''}"
+        ) from None
 
     problems: list[str] = []
+    if outside:
+        problems.append("points lie outside the basis box (a fresh result's box is the input's bounding box)")
     if not mass_err <= tolerance:
         problems.append(f"total mass changed by {mass_err:.3e} (relative) > tol {tolerance:.1e}")
     if not cheb <= tolerance:
