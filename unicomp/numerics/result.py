@@ -211,7 +211,8 @@ class Compression:
         :math:`\ge 0`, a residual at most the (finite, positive) tolerance, a support of at most
         :math:`\max(N_{m,k}, \text{target size})`, a box with positive half-widths, and exact weights that
         round to the float64 weights.  (The moments themselves need the input: pass the loaded result and
-        the input to :func:`~unicomp.verify.invariants.check_compression`.)
+        the input to :func:`~unicomp.verify.invariants.check_compression`.)  ``info`` comes back as a plain
+        dictionary of the saved entries.
 
         Raises
         ------

@@ -5,6 +5,9 @@ r"""The invariants every compression must satisfy, checked independently of the 
 :class:`~unicomp.numerics.result.Compression` and the input it came from it re-derives, without trusting
 anything the compression reports about itself:
 
+0. the fields have the types and ranges of a fresh result (integer degree whose :math:`N_{m,k}` a
+   reduction accepts, finite positive tolerance, precision within the supported digits, exact weights
+   that round to the float64 ones), and the input lies in the basis box (the input's bounding box);
 1. the kept set is a subset: sorted, unique, in-range integer indices;
 2. the new weights are finite and strictly positive, one per kept object;
 3. the support has at most :math:`N_{m,k} = \binom{m+k}{k}` objects (Tchakaloff), or at most the target
@@ -257,6 +260,16 @@ def check_compression(
     -------
     InvariantReport
         The measured quantities, for logging.
+
+    Raises
+    ------
+    InvariantViolation
+        Listing every invariant the compression breaks (also an ``AssertionError``).
+    TypeError
+        If ``compression`` is not a :class:`Compression`.
+    InputError
+        If ``points``, ``weights``, ``tol`` or ``max_size`` is invalid (a ``tol`` that is not a finite
+        positive number is the caller's mistake, not the compression's).
     """
     if not isinstance(compression, Compression):
         raise TypeError(f"compression must be a Compression, got {type(compression).__name__}")
