@@ -92,10 +92,11 @@ def _outcome(path: Path, base: str) -> str:
     else:
         assert _same(loaded, Compression.load(path))
         try:
-            check_compression(loaded, pts, w)
+            report = check_compression(loaded, pts, w)
         except InvariantViolation:
             outcome = "violation"
         else:
+            assert check_compression(loaded, pts, w) == report  # the same call twice: the same measurement
             outcome = "ok"
     assert path.read_bytes() == before and mpmath.mp.dps == dps
     return outcome
@@ -496,8 +497,10 @@ def test_check_compression_tampered_field(base: str, name: str, mutation: str) -
     comp, pts, w = BASES[base]
     replacement = _replacement(base, name, mutation)
     dps = mpmath.mp.dps
+    inputs = (pts.copy(), None if w is None else w.copy())
     try:
         check_compression(dataclasses.replace(comp, **{name: replacement}), pts, w)
     except InvariantViolation:
         pass
     assert mpmath.mp.dps == dps
+    assert np.array_equal(pts, inputs[0]) and (w is None or np.array_equal(w, inputs[1]))  # never mutated

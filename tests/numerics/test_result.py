@@ -116,3 +116,13 @@ def test_load_rejects_a_npy_file_and_a_huge_declared_shape(tmp_path: Path, point
         fh.write(b"\0" * 16)
     with pytest.raises(InputError, match="declares shape"):
         Compression.load(tmp_path / "huge.npz")
+
+
+def test_files_of_the_earlier_decimal_format_still_load(tmp_path: Path, points: np.ndarray) -> None:
+    comp = recombine(points, degree=2, precision=30)
+    arrays = comp.to_arrays()
+    hexadecimal = arrays.pop("weights_mp_mantissa_hex")
+    arrays["weights_mp_mantissa"] = np.array([str(int(str(man), 16)) for man in hexadecimal])
+    np.savez(tmp_path / "old.npz", **arrays)
+    back = Compression.load(tmp_path / "old.npz")
+    assert back.weights_mp is not None and all(a == b for a, b in zip(back.weights_mp, comp.weights_mp, strict=True))
