@@ -143,12 +143,13 @@ def landscape_gap(
         raise InputError(f"radius must be a positive finite number, got {radius!r}")
     count = as_positive_int(samples, "samples")
     x_np, y_np, _ = concat_objects(inputs, targets)
-    if x_np.shape[1] != compressed.inputs.shape[1] or y_np.shape[1] != compressed.targets.shape[1]:
+    x_kept, y_kept, _ = concat_objects(compressed.inputs, compressed.targets)  # 1-D targets as one column
+    if x_np.shape[1] != x_kept.shape[1] or y_np.shape[1] != y_kept.shape[1]:
         raise InputError("inputs and targets must have the columns of the compressed dataset")
     loss_fn = squared_error if loss is None else loss
     net = copy.deepcopy(model).to(device="cpu", dtype=torch.float64)
     full = [torch.as_tensor(a) for a in (x_np, y_np)]
-    kept = [torch.as_tensor(a) for a in (compressed.inputs, compressed.targets, compressed.weights)]
+    kept = [torch.as_tensor(a) for a in (x_kept, y_kept, compressed.weights)]
     generator = torch.Generator().manual_seed(int(seed))
     loss_gap, grad_gap, full_loss = np.zeros(count), np.zeros(count), np.zeros(count)
     for s in range(count):
