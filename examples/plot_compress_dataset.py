@@ -21,12 +21,12 @@ small = compress_dataset(x, y, degree=4, size=200)
 print(small.compression.summary())
 
 # A check anyone can read: the weighted mean of y**2 (a degree-2 moment of z) equals the full mean.
-print(f"mean y^2: full {np.mean(y**2):.12f}, weighted subset {small.loss(small.targets[:, 0] ** 2):.12f}")
+print(f"mean y^2: full {np.mean(y**2):.12f}, weighted subset {small.loss(small.targets ** 2):.12f}")
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True, sharey=True)
 ax1.scatter(x[:, 0], x[:, 1], c=y, s=3, cmap="coolwarm", vmin=-2, vmax=2)
 ax1.set_title("4,000 samples")
-ax2.scatter(small.inputs[:, 0], small.inputs[:, 1], c=small.targets[:, 0], cmap="coolwarm", vmin=-2, vmax=2,
+ax2.scatter(small.inputs[:, 0], small.inputs[:, 1], c=small.targets, cmap="coolwarm", vmin=-2, vmax=2,
             s=40 * small.weights / small.weights.mean(), edgecolors="k", linewidths=0.3)
 ax2.set_title(f"{len(small)} weighted samples")
 for ax in (ax1, ax2):

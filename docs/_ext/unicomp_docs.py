@@ -163,6 +163,36 @@ class AuditDirective(SphinxDirective):
         return [container]
 
 
+class ClaimsDirective(SphinxDirective):
+    """The claims the audit checks, as a table read from ``unicomp/audit/claims.toml`` (the one source of the
+    claim texts) through :mod:`unicomp.audit.registry`."""
+
+    def run(self) -> list[nodes.Node]:
+        from unicomp.audit.registry import CLAIMS
+
+        table = nodes.table(classes=["unicomp-claims"])
+        group = nodes.tgroup(cols=4)
+        table += group
+        for width in (10, 12, 40, 38):
+            group += nodes.colspec(colwidth=width)
+        head, body = nodes.thead(), nodes.tbody()
+        group += head
+        group += body
+
+        def row(cells: list[str], into: nodes.Element) -> None:
+            line = nodes.row()
+            for text in cells:
+                entry = nodes.entry()
+                entry += nodes.paragraph(text, text)
+                line += entry
+            into += line
+
+        row(["id", "source", "claim", "verdict rule"], head)
+        for claim in CLAIMS:
+            row([claim.id, claim.source, claim.claim, claim.rule], body)
+        return [table]
+
+
 def _lookup(path: str, module: str | None) -> tuple[Any, str] | None:
     """The object a dotted ``path`` names (absolute or relative to ``module``) and the module holding it."""
     bases = [module, None] if module else [None]
@@ -334,6 +364,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directive and the audit-report hook."""
     app.add_directive("unicomp-symbolic", SymbolicDirective)
     app.add_directive("unicomp-audit", AuditDirective)
+    app.add_directive("unicomp-claims", ClaimsDirective)
     app.connect("builder-inited", _prepare_audit_report)
     app.connect("missing-reference", _resolve)
     app.connect("autodoc-process-signature", _process_signature)

@@ -228,7 +228,7 @@ def finish(backend: Backend, prep: Prepared, basis: ChebyshevBasis, reference: l
     method, timings, info
         Recorded on the result.
     what, hint
-        The error message's remedy: ``hint`` if given, else :func:`remedy` for the operation ``what``.
+        The error message's remedy: ``hint`` if given, else ``remedy()`` for the operation ``what``.
 
     Raises
     ------
