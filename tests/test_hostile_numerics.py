@@ -357,14 +357,9 @@ def test_bad_arguments_name_themselves(entry: str, argument: str, value: Any) ->
     assert name in str(err.value), f"the message does not name {name!r}: {err.value}"
 
 
-# ---- ChebyshevBasis.fit (unicomp/numerics/basis.py, owned elsewhere) ----
-
-FIT_XFAIL = pytest.mark.xfail(
-    strict=True, reason="ChebyshevBasis.fit does not validate its arguments yet (issue 12 report to the lead)"
-)
+# ---- ChebyshevBasis.fit (unicomp/numerics/basis.py) ----
 
 
-@FIT_XFAIL
 @pytest.mark.parametrize("points", ["nan", "inf", "empty", "complex", "strings", "ragged", "None"])
 def test_basis_fit_bad_points(points: str) -> None:
     with pytest.raises(InputError, match="points"):

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from unicomp.multiindex import multi_indices, num_moments
+from unicomp.validation import as_degree, as_points
 
 __all__ = ["ChebyshevBasis", "monomial_features"]
 
@@ -132,13 +133,22 @@ class ChebyshevBasis:
     half_width: NDArray[Any]
 
     @classmethod
-    def fit(cls, points: NDArray[Any], degree: int) -> ChebyshevBasis:
+    def fit(cls, points: ArrayLike, degree: int) -> ChebyshevBasis:
         """The basis on the bounding box of ``points`` (shape (N, m)); a flat side gets half-width 1.
 
         Halves are taken before adding so that boxes as wide as the float64 range do not overflow.
+        Real numeric input is validated (:func:`~unicomp.validation.as_points`: finite, non-empty,
+        :class:`~unicomp.errors.InputError` naming ``points`` otherwise); an object array of mpmath numbers
+        (the high-precision path) is taken as it is.
         """
-        lo = points.min(axis=0)
-        hi = points.max(axis=0)
+        degree = as_degree(degree)
+        arr: NDArray[Any]
+        if isinstance(points, np.ndarray) and points.dtype == object and points.ndim == 2 and points.size:
+            arr = points
+        else:
+            arr = as_points(points)
+        lo = arr.min(axis=0)
+        hi = arr.max(axis=0)
         center = lo / 2 + hi / 2
         half = hi / 2 - lo / 2
         half = np.where(half > 0, half, np.ones_like(half))

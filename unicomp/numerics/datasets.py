@@ -118,8 +118,8 @@ class WeightedDataset:
         return np.column_stack([self.inputs, self.targets])
 
     def standardize(self, objects: ArrayLike) -> NDArray[np.float64]:
-        """Map objects (shape (N, p + q)) to the coordinates the compression was computed in."""
-        return (np.asarray(objects, dtype=np.float64) - self.center) / self.scale
+        """Map objects (shape (N, p + q)) to the coordinates the compression was computed in (bit for bit)."""
+        return _to_unit(np.asarray(objects, dtype=np.float64), self.center, self.scale)
 
     def loss(self, per_sample: ArrayLike) -> Any:
         r"""The weighted loss :math:`\sum_j c_j \ell_j / \sum_j c_j` from per-sample losses (shape (d',)).
@@ -260,10 +260,22 @@ def _standardized(objects: NDArray[np.float64]) -> tuple[NDArray[np.float64], ND
     top = np.max(np.abs(objects), axis=0)
     shift = np.where(top > 0, np.frexp(top)[1], 0)
     unit = np.ldexp(objects, -shift)
-    mean = unit.mean(axis=0)
     std = unit.std(axis=0)
-    spread = np.where(std > 0, std, 1.0)
-    return (unit - mean) / spread, np.ldexp(mean, shift), np.ldexp(spread, shift)
+    center = np.ldexp(unit.mean(axis=0), shift)
+    scale = np.ldexp(np.where(std > 0, std, 1.0), shift)
+    scale = np.where(scale > 0, scale, np.ldexp(1.0, shift))  # a spread below the float64 range: centred only
+    # The stored centre and scale are rounded (subnormal data round them coarsely): the coordinates are
+    # computed from the stored values, as WeightedDataset.standardize computes them.
+    return _to_unit(objects, center, scale), center, scale
+
+
+def _to_unit(objects: NDArray[np.float64], center: NDArray[np.float64], scale: NDArray[np.float64]
+             ) -> NDArray[np.float64]:
+    """``(objects - center) / scale`` computed after dividing all three by :math:`2^s`, the power of two of
+    ``scale`` (exact), so that neither the difference overflows (1e308) nor the quotient loses digits to
+    subnormal rounding."""
+    s = np.frexp(scale)[1]
+    return (np.ldexp(objects, -s) - np.ldexp(center, -s)) / np.ldexp(scale, -s)
 
 
 def weighted_mean(values: Any, weights: Any) -> Any:

@@ -111,7 +111,8 @@ def _outside_box(basis: ChebyshevBasis, pts: Any) -> bool:
 
     A fresh result's box is the input's bounding box (:meth:`ChebyshevBasis.fit`): its centre and
     half-widths are each one halving and one rounded sum or difference of the extreme coordinates, so a
-    point may exceed the box by a few units in the last place of the numbers involved (4 eps allowed).
+    point may exceed the box by a few units in the last place of the numbers involved (4 eps allowed, plus
+    4 of the smallest subnormal spacing: halving a subnormal coordinate rounds in absolute terms).
     """
     try:
         center = np.asarray(basis.center, dtype=np.float64)
@@ -122,7 +123,8 @@ def _outside_box(basis: ChebyshevBasis, pts: Any) -> bool:
         return True
     with np.errstate(over="ignore", invalid="ignore"):
         excess = np.abs(pts - center) - half
-        slack = 4 * np.finfo(np.float64).eps * (np.abs(pts) + np.abs(center) + np.abs(half))
+        tiny = np.finfo(np.float64).smallest_subnormal
+        slack = 4 * np.finfo(np.float64).eps * (np.abs(pts) + np.abs(center) + np.abs(half)) + 4 * tiny
         return not (np.all(half > 0) and np.all(excess <= slack))
 
 
