@@ -11,7 +11,8 @@ never from a second, hand-typed copy of the formula:
   (mpmath's exponent range is unbounded) and the float64 value is read from the enclosure;
 * exact integers for threshold results (``floor`` of an exact rational, evaluated by sympy);
 * ``certified=True``: an :mod:`mpmath.iv` interval that encloses the exact value, obtained by walking the
-  expression with every symbol bound to the interval of its exact argument.
+  expression with every symbol bound to the interval of its exact argument, at :data:`CERTIFIED_DPS` digits
+  or more where the arguments need it.
 
 Arguments are read exactly: integers as integers (of any size), a ``float`` as the decimal it prints as
 (``0.68`` is :math:`17/25`), :class:`fractions.Fraction`, :class:`decimal.Decimal` and sympy rationals as
@@ -22,6 +23,7 @@ interval values are evaluations of that one number.  Domain conditions are decid
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,11 +36,12 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from unicomp.errors import InputError
+from unicomp.errors import InputError, PrecisionError
 from unicomp.theory._symbols import BY_ARGUMENT
 
 __all__ = [
     "CERTIFIED_DPS",
+    "MAX_DIGITS",
     "Arguments",
     "BoundResult",
     "Statement",
@@ -49,19 +52,30 @@ __all__ = [
     "interval_value",
 ]
 
-#: Working precision (decimal digits) of certified interval evaluations.
+#: Working precision (decimal digits) of certified interval evaluations (raised where the arguments need it).
 CERTIFIED_DPS = 40
-#: Precisions (decimal digits) tried in turn when float64 cannot evaluate a formula: the first enclosure
-#: narrower than a float64 ulp gives the value (40 digits suffice unless the formula cancels heavily).
-_FALLBACK_DPS = (40, 120, 400)
+#: Precisions tried in turn when float64 cannot evaluate a formula, from :data:`CERTIFIED_DPS` up by factors
+#: of 3: the first enclosure narrower than a float64 ulp gives the value.
+_FALLBACK_TRIES = 4
 #: Relative width below which an enclosure pins down its float64 value (a quarter of float64's 2**-52 ulp).
 _FLOAT_WIDTH = mpmath.mpf(2) ** -54
+#: Absolute width below which an enclosure of a value near zero fixes its float64 rounding (half the smallest
+#: subnormal), e.g. for a result that is exactly zero.
+_SUBNORMAL_STEP = mpmath.mpf(2) ** -1075
+#: Relative width a certified enclosure aims for (ten digits short of :data:`CERTIFIED_DPS`).
+_CERTIFIED_WIDTH = mpmath.mpf(10) ** (10 - CERTIFIED_DPS)
+#: Beyond this float64 rounds to infinity (the largest float plus half an ulp).
+_FLOAT_MAX = mpmath.mpf(np.finfo(np.float64).max) * (1 + mpmath.mpf(2) ** -54)
 #: Whether numpy's longdouble carries more digits than float64 (x86 extended or quad precision); where it does
 #: not, every float64 value is read from an enclosure.
 _EXTENDED = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
 #: Largest relative gap between the float64 and the extended evaluation accepted as float64 accuracy:
 #: 2**-45 is 128 float64 ulps, i.e. a float64 result that lost at most 7 bits to cancellation.
 _AGREE = 2.0**-45
+#: Arguments are exact rationals with numerator and denominator below 10**MAX_DIGITS: beyond that an
+#: enclosure such as exp(-k log t) at k = 10**MAX_DIGITS already takes about a second.
+MAX_DIGITS = 1000
+_MAX_BITS = int(MAX_DIGITS * 3.3219280948873626)  # log2(10) bits per decimal digit
 _WHAT = "a real number (int, float, Fraction, Decimal or sympy Rational)"
 
 
@@ -71,9 +85,18 @@ def as_fraction(value: Any, name: str) -> Fraction:
     Raises
     ------
     InputError
-        Naming ``name`` for a bool, NaN, infinity, an irrational or symbolic sympy value, or anything
-        that is not a real number.
+        Naming ``name`` for a bool, NaN, infinity, an irrational or symbolic sympy value, a numerator or
+        denominator of :data:`MAX_DIGITS` digits or more, or anything that is not a real number.
     """
+    q = _read_fraction(value, name)
+    if max(q.numerator.bit_length(), q.denominator.bit_length()) > _MAX_BITS:
+        raise InputError(
+            f"{name} must have a numerator and denominator below 10**{MAX_DIGITS}, got {_show(value)}"
+        )
+    return q
+
+
+def _read_fraction(value: Any, name: str) -> Fraction:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool):
@@ -105,10 +128,9 @@ def _show(value: Any) -> str:
     """A short printable form of an argument, safe for integers with thousands of digits."""
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, int) and value.bit_length() > 200:
-        return f"an integer of {int(value.bit_length() * 0.30103) + 1} digits"
-    if isinstance(value, Fraction) and max(value.numerator.bit_length(), value.denominator.bit_length()) > 200:
-        return f"a fraction of about {float(mpmath.log10(abs(mpmath.mpf(value.numerator)) + 1)):.0f}-digit terms"
+    if isinstance(value, int | Fraction) and max(value.numerator.bit_length(), value.denominator.bit_length()) > 200:
+        with mpmath.workdps(20):
+            return f"{type(value).__name__} ~ {mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 6)}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -282,15 +304,53 @@ def interval_value(
         mpmath.iv.prec = old
 
 
-def _float_from_enclosure(expr: sp.Expr, env: Mapping[sp.Symbol, Fraction]) -> float:
-    """float64 value of ``expr`` at ``env``, read from an enclosure narrow enough to fix it."""
-    for dps in _FALLBACK_DPS:
+def _certified_enclosure(expr: sp.Expr, env: Mapping[sp.Symbol, Fraction]) -> Any:
+    """An enclosure of ``expr`` at ``env`` of relative width :data:`_CERTIFIED_WIDTH`, or the narrowest found.
+
+    The precision starts at :data:`CERTIFIED_DPS` digits and triples up to :data:`_FALLBACK_TRIES` times: an
+    argument such as :math:`m = 10^{400}` in :math:`x^{1/m} - 1` needs 400 digits before any is significant.
+    Every interval returned encloses the exact value; only its width depends on the precision reached.
+    """
+    dps = CERTIFIED_DPS
+    for _ in range(_FALLBACK_TRIES):
         box = interval_value(expr, dps, env)
-        lo, hi = mpmath.mpf(box.a), mpmath.mpf(box.b)
-        if hi - lo <= _FLOAT_WIDTH * max(abs(lo), abs(hi)):
-            break
-    with mpmath.workdps(_FALLBACK_DPS[-1]):
-        return float((lo + hi) / 2)
+        with mpmath.workdps(dps):
+            lo, hi = mpmath.mpf(box.a), mpmath.mpf(box.b)
+            if mpmath.isfinite(lo) and mpmath.isfinite(hi) and hi - lo <= _CERTIFIED_WIDTH * max(abs(lo), abs(hi)):
+                break
+        dps *= 3
+    return box
+
+
+def _float_from_enclosure(expr: sp.Expr, env: Mapping[sp.Symbol, Fraction]) -> float:
+    """float64 value of ``expr`` at ``env``, read from an enclosure narrow enough to fix it.
+
+    Raises
+    ------
+    PrecisionError
+        If no enclosure within :data:`_FALLBACK_TRIES` precision steps fixes the float64 value.
+
+    Notes
+    -----
+    The precision starts at :data:`CERTIFIED_DPS` digits and triples at each step, so an argument of
+    :math:`10^{400}` in :math:`x^{1/m} - 1` is resolved at the fourth step (1080 digits).
+    """
+    dps = CERTIFIED_DPS
+    for _ in range(_FALLBACK_TRIES):
+        box = interval_value(expr, dps, env)
+        with mpmath.workdps(dps):
+            lo, hi = mpmath.mpf(box.a), mpmath.mpf(box.b)
+            # wholly beyond float64's range: its rounding is then fixed however wide the enclosure
+            if lo > _FLOAT_MAX or hi < -_FLOAT_MAX:
+                return math.copysign(math.inf, lo)
+            if -_SUBNORMAL_STEP <= lo and hi <= _SUBNORMAL_STEP:
+                return 0.0
+            if mpmath.isfinite(lo) and mpmath.isfinite(hi):
+                width = hi - lo
+                if width <= _FLOAT_WIDTH * max(abs(lo), abs(hi)) or width <= _SUBNORMAL_STEP:
+                    return float((lo + hi) / 2)
+        dps *= 3
+    raise PrecisionError(f"cannot pin down the float64 value of {expr} at {dps // 3} digits; use certified=True")
 
 
 def evaluate(
@@ -320,7 +380,7 @@ def evaluate(
                 exact = formula.subs({s: sp.Rational(q.numerator, q.denominator) for s, q in env(idx).items()})
                 out[idx] = int(exact)
             else:
-                out[idx] = interval_value(formula, CERTIFIED_DPS, env(idx))
+                out[idx] = _certified_enclosure(formula, env(idx))
         if args.shape == ():
             return out[()]
         return int_array(out) if integer else out

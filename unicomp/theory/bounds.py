@@ -626,7 +626,7 @@ def lower_bound_size(d: Any, eps: Any, m: Any, a: Any = 1, b: Any = 1, *, certif
     """
     args = _lower_args("lower_bound_size", d=d, eps=eps, m=m, a=a, b=b)
     args.require(args.exact["eps"] > 0, "eps > 0")
-    args.require(args.exact["eps"] < args.exact["a"] * args.exact["d"], "eps < A d")
+    args.require(args.exact["eps"] < args.exact["a"] * args.exact["d"], "eps < a * d")
     return _LOWER_BOUND_SIZE.result("lower_bound_size", _LOWER_SIZE, args, certified)
 
 
