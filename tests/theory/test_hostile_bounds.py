@@ -18,6 +18,7 @@ bitwise-equal result.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 import time
@@ -163,8 +164,12 @@ def reference(res: BoundResult, idx: tuple[int, ...]) -> mpmath.mpf:
     symbols = list(res.arguments)
     values = [np.asarray(res.arguments[s], dtype=object) for s in symbols]
     values = np.broadcast_arrays(*values)
-    fn = sp.lambdify(symbols, res.formula, modules="mpmath")
-    return fn(*(to_mpf(v[idx]) for v in values))
+    return mpmath_function(res.formula, tuple(symbols))(*(to_mpf(v[idx]) for v in values))
+
+
+@functools.lru_cache(maxsize=64)
+def mpmath_function(formula: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[..., mpmath.mpf]:
+    return sp.lambdify(symbols, formula, modules="mpmath")
 
 
 def check_float(value: float, ref: mpmath.mpf) -> None:
@@ -341,3 +346,13 @@ def test_exact_integer_beyond_float64_is_read_exactly() -> None:
     res = bounds.rate_exponent(10**400 + 1, 10**400, 0.5)
     assert res.arguments[sp.Symbol("k", integer=True, nonnegative=True)] == 10**400 + 1
     assert res.exact() == 1 + sp.Rational(1, 2) * (1 - sp.Rational(10**400 + 2, 10**400))
+
+
+def test_exact_value_refuses_an_astronomical_factorial() -> None:
+    # the float value and the enclosure of polylog_degree at m = 10**20 come from the interval walk in
+    # milliseconds; the exact value would need sympy to compute (10**20)! digit by digit
+    res = bounds.polylog_degree(1000, 10**20, 1.0)
+    assert math.isfinite(res.value)
+    with pytest.raises(InputError, match="certified=True"):
+        res.exact()
+    assert bounds.polylog_degree(1000, 3, 1.0).exact() == sp.root(6000, 3) / sp.E

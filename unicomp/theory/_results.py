@@ -41,6 +41,7 @@ from unicomp.theory._symbols import BY_ARGUMENT
 
 __all__ = [
     "CERTIFIED_DPS",
+    "EXACT_FACTORIAL_MAX",
     "MAX_DIGITS",
     "Arguments",
     "BoundResult",
@@ -72,6 +73,8 @@ _EXTENDED = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
 #: Largest relative gap between the float64 and the extended evaluation accepted as float64 accuracy:
 #: 2**-45 is 128 float64 ulps, i.e. a float64 result that lost at most 7 bits to cancellation.
 _AGREE = 2.0**-45
+#: Largest n whose factorial :meth:`BoundResult.exact` lets sympy compute (a fraction of a second).
+EXACT_FACTORIAL_MAX = 10**5
 #: Arguments are exact rationals with numerator and denominator below 10**MAX_DIGITS: beyond that an
 #: enclosure such as exp(-k log t) at k = 10**MAX_DIGITS already takes about a second.
 MAX_DIGITS = 1000
@@ -461,12 +464,26 @@ class BoundResult:
         return "rigorous" if self.rigorous else "asymptotic"
 
     def exact(self) -> Any:
-        """The exact value ``formula.subs(arguments)`` (object ndarray of sympy numbers for arrays)."""
+        """The exact value ``formula.subs(arguments)`` (object ndarray of sympy numbers for arrays).
+
+        Raises
+        ------
+        InputError
+            If the formula holds a factorial of an argument above :data:`EXACT_FACTORIAL_MAX` (sympy would
+            compute it digit by digit; ``value`` and ``certified=True`` do not need it).
+        """
         keys = list(self.arguments)
         arrays = np.broadcast_arrays(*(np.asarray(self.arguments[s], dtype=object) for s in keys))
         out = np.empty(arrays[0].shape, dtype=object)
         for idx in np.ndindex(*out.shape):
-            out[idx] = self.formula.subs({s: a[idx] for s, a in zip(keys, arrays, strict=True)})
+            at = {s: a[idx] for s, a in zip(keys, arrays, strict=True)}
+            for node in self.formula.atoms(sp.factorial):
+                if node.args[0].subs(at) > EXACT_FACTORIAL_MAX:
+                    raise InputError(
+                        f"{self.name}: the exact value needs {node} above {EXACT_FACTORIAL_MAX}!; "
+                        "use .value or certified=True"
+                    )
+            out[idx] = self.formula.subs(at)
         return out[()] if out.shape == () else out
 
     def latex(self) -> str:
