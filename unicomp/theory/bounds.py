@@ -3,8 +3,11 @@ r"""The paper's bounds as calculators: Lemma 1, Thms 3, 4, 7 and 8, and the scal
 Every calculator
 
 * takes scalars or numpy arrays (broadcast against each other) and returns a :class:`BoundResult`
-  whose ``value`` has the broadcast shape;
-* evaluates one sympy expression, ``result.formula`` -- float64 by default, exact via
+  whose ``value`` has the broadcast shape; a scalar is an int (of any size below :math:`10^{1000}`), a float
+  (read as the decimal it prints as), a :class:`~fractions.Fraction`, a :class:`~decimal.Decimal` or a sympy
+  rational, and domain conditions are decided on these exact values;
+* evaluates one sympy expression, ``result.formula`` -- float64 by default (read from an interval
+  enclosure of the same expression where float64 overflows, underflows or cancels), exact via
   ``result.exact()``, and an :mod:`mpmath.iv` enclosure with ``certified=True``;
 * says whether it is **rigorous** (explicit constants: Lemma 1, Thm 3) or **asymptotic** (the expression
   inside an :math:`O(\cdot)`, :math:`\Theta(\cdot)` or :math:`\Omega(\cdot)` whose constant is unknown and set
@@ -372,6 +375,7 @@ def rate_exponent(k: Any, m: Any, sigma: Any, *, certified: bool = False) -> Bou
     Parameters
     ----------
     k, m : int or array_like of int
+        Degree and dimension.
     sigma : float or array_like
         :math:`0 < \sigma < 1`.
     certified : bool
@@ -403,6 +407,7 @@ def rate_min_degree(m: Any, sigma: Any) -> BoundResult:
     Parameters
     ----------
     m : int or array_like of int
+        Dimension of the objects, :math:`m \ge 1`.
     sigma : float or array_like
         :math:`0 < \sigma < 1`; a float is read as the decimal it prints as.
 
@@ -491,6 +496,7 @@ def polylog_error(
     d_prime : float or array_like
         Compressed size, :math:`1 \le d' < d`.
     m : int or array_like of int
+        Dimension of the objects, :math:`m \ge 1`.
     rho : float or array_like
         Radius of analyticity in units of :math:`R`.
     form : {"corrected", "printed"}
@@ -529,11 +535,15 @@ def polylog_size(
     Parameters
     ----------
     d : float or array_like
+        Number of objects.
     eps : float or array_like
         Target error, :math:`0 < \epsilon < d`.
     m : int or array_like of int
+        Dimension of the objects, :math:`m \ge 1`.
     rho : float or array_like
+        Radius of analyticity in units of :math:`R`.
     form : {"corrected", "printed"}
+        Placement of :math:`\rho` in the exponent (see :func:`polylog_degree`).
     certified : bool
         Return an :mod:`mpmath.iv` interval enclosure.
 
@@ -580,6 +590,7 @@ def lower_bound(d: Any, d_prime: Any, m: Any, a: Any = 1, b: Any = 1, *, certifi
     d, d_prime : float or array_like
         Numbers of points, :math:`1 \le d' < d`.
     m : int or array_like of int
+        Dimension of the points, :math:`m \ge 1`.
     a, b : float or array_like
         The constants :math:`A, B > 0` (unknown in the paper; fit them, see the LOWER audit).
     certified : bool
@@ -609,6 +620,7 @@ def lower_bound_size(d: Any, eps: Any, m: Any, a: Any = 1, b: Any = 1, *, certif
     d, eps : float or array_like
         :math:`0 < \epsilon < A d`.
     m : int or array_like of int
+        Dimension of the points, :math:`m \ge 1`.
     a, b : float or array_like
         The constants of :func:`lower_bound`.
     certified : bool
@@ -641,6 +653,7 @@ def lower_bound_degree(d_prime: Any, m: Any) -> BoundResult:
     d_prime : int or array_like of int
         Number of points of the competing weighted set, :math:`d' \ge 1`.
     m : int or array_like of int
+        Dimension of the points, :math:`m \ge 1`.
 
     Returns
     -------

@@ -139,6 +139,7 @@ def compressed_scaling_law(
     d0 : float or array_like
         Scale :math:`d_0 > 0` of the original law.
     alpha, sigma : float or array_like
+        Exponent :math:`\alpha > 0` of the original law and :math:`0 < \sigma < 1` with :math:`d' = d^\sigma`.
     certified : bool
         Return an :mod:`mpmath.iv` interval enclosure.
 
