@@ -356,3 +356,19 @@ def test_exact_value_refuses_an_astronomical_factorial() -> None:
     with pytest.raises(InputError, match="certified=True"):
         res.exact()
     assert bounds.polylog_degree(1000, 3, 1.0).exact() == sp.root(6000, 3) / sp.E
+
+
+OPTIONS = [
+    (bounds.polylog_degree, BASE["polylog_degree"][1], "form"),
+    (bounds.polylog_error, BASE["polylog_error"][1], "form"),
+    (bounds.polylog_size, BASE["polylog_size"][1], "form"),
+    (bounds.boost_min_degree, BASE["boost_min_degree"][1], "normalization"),
+]
+
+
+@pytest.mark.parametrize(("fn", "base", "option"), OPTIONS)
+@pytest.mark.parametrize("value", ["typo", "", "CORRECTED", None, 1, ["sum"], {"form": 1}, b"sum"])
+def test_hostile_option(fn: Callable[..., BoundResult], base: dict[str, Any], option: str, value: Any) -> None:
+    # a string option outside its choices (an unhashable one included) is an InputError naming the option
+    with pytest.raises(InputError, match=f"{option} must be"):
+        fn(**base, **{option: value})

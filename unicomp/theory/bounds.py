@@ -430,7 +430,7 @@ def rate_min_degree(m: Any, sigma: Any) -> BoundResult:
 
 
 def _polylog_args(name: str, form: str, **values: Any) -> Arguments:
-    if form not in POLYLOG_DEGREE:
+    if not isinstance(form, str) or form not in POLYLOG_DEGREE:
         raise InputError(f"{name}: form must be 'corrected' or 'printed', got {form!r}")
     args = Arguments(name, **values)
     args.integer("m")

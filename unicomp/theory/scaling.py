@@ -92,7 +92,7 @@ def boost_min_degree(m: Any, sigma: Any, alpha: Any, *, normalization: Normaliza
     >>> boost_min_degree(3, 0.5, 0.68, normalization="mean").value
     7
     """
-    if normalization not in BOOST_CONDITION:
+    if not isinstance(normalization, str) or normalization not in BOOST_CONDITION:
         raise InputError(f"boost_min_degree: normalization must be 'sum' or 'mean', got {normalization!r}")
     args = _scaling_args("boost_min_degree", m=m, sigma=sigma, alpha=alpha)
     args.integer("m")
