@@ -372,3 +372,12 @@ def test_hostile_option(fn: Callable[..., BoundResult], base: dict[str, Any], op
     # a string option outside its choices (an unhashable one included) is an InputError naming the option
     with pytest.raises(InputError, match=f"{option} must be"):
         fn(**base, **{option: value})
+
+
+def test_torch_tensors() -> None:
+    torch = pytest.importorskip("torch")
+    # a plain tensor is read like the numpy array it converts to; one that requires grad is refused by name
+    res = bounds.rate_error(torch.tensor([64_000.0, 32_000.0]), 6_400, 5, 3)
+    assert res.value.tolist() == [10.0, 5.0]  # d / d' exactly: 64000 / 6400 and 32000 / 6400
+    with pytest.raises(InputError, match="d_prime"):
+        bounds.rate_error(64_000, torch.tensor(6_400.0, requires_grad=True), 5, 3)
