@@ -49,3 +49,11 @@ def test_settings_change_the_run() -> None:
     assert coarse[1] < coarse[0] and late.size == default.size == 100
     with pytest.raises(InputError, match="settings must be"):
         compress(pts, degree=2, size=100, settings={"fine_from": 4.0})  # type: ignore[arg-type]
+
+
+def test_repr_is_one_short_line_for_a_large_input() -> None:
+    """Per-cell arrays of a 20000-point input are shown by their shapes, not printed (issue 12)."""
+    pts = np.random.default_rng(0).uniform(-1, 1, size=(20000, 2))
+    text = repr(compress(pts, degree=3, size=2000).info)
+    assert "\n" not in text and len(text) < 600  # 13 fields at most ~45 characters each
+    assert "cell_of=<array shape=(20000,) dtype=int64>" in text

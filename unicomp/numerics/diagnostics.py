@@ -45,8 +45,26 @@ class Diagnostics(Mapping[str, Any]):
         """The set fields as a plain dictionary."""
         return dict(self.items())
 
+    def __repr__(self) -> str:
+        """One short line: arrays and long sequences (per-cell data of a large input) shown by their size."""
+        return f"{type(self).__name__}({', '.join(f'{k}={_brief(v)}' for k, v in self.items())})"
 
-@dataclass(eq=False)
+
+def _brief(value: Any) -> str:
+    """``repr`` of a diagnostics entry; an array, or a sequence of arrays or of more than 8 items, by its size.
+
+    >>> _brief(np.zeros((3, 2))), _brief(list(range(20))), _brief([1, 2])
+    ('<array shape=(3, 2) dtype=float64>', '<list of 20>', '[1, 2]')
+    """
+    if isinstance(value, np.ndarray):
+        return f"<array shape={value.shape} dtype={value.dtype}>"
+    if isinstance(value, list | tuple) and (len(value) > 8 or any(isinstance(v, np.ndarray) for v in value)):
+        return f"<{type(value).__name__} of {len(value)}>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(eq=False, repr=False)
 class RecombineInfo(Diagnostics):
     """Diagnostics of :func:`~unicomp.numerics.caratheodory.recombine`."""
 
@@ -57,7 +75,7 @@ class RecombineInfo(Diagnostics):
     engine: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class CompressInfo(Diagnostics):
     """Diagnostics of :func:`~unicomp.numerics.compress.compress` (see its Returns section)."""
 
@@ -81,7 +99,7 @@ class CompressInfo(Diagnostics):
     step_clusters: NDArray[np.int64] | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ShardedInfo(Diagnostics):
     """Diagnostics of :func:`~unicomp.numerics.distributed.compress_sharded`."""
 
