@@ -13,7 +13,7 @@ unicomp.verify
     Hypothesis strategies, the compression invariants and one checker per paper claim.
 """
 
-from unicomp.errors import ConvergenceError, InputError, PrecisionError, UnicompError
+from unicomp.errors import ConvergenceError, InputError, InvariantViolation, PrecisionError, UnicompError
 from unicomp.multiindex import multi_indices, num_moments
 from unicomp.numerics.basis import ChebyshevBasis
 from unicomp.numerics.caratheodory import recombine
@@ -30,6 +30,7 @@ __all__ = [
     "Compression",
     "ConvergenceError",
     "InputError",
+    "InvariantViolation",
     "PrecisionError",
     "UnicompError",
     "__version__",
