@@ -22,8 +22,9 @@ from unicomp.numerics.compress import compress
 from unicomp.numerics.datasets import WeightedDataset, compress_dataset, weighted_mean, weighted_sampler
 from unicomp.numerics.distributed import compress_sharded
 from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law, fit_stretched_exponential
+from unicomp.numerics.persistence import atomic_savez
 from unicomp.numerics.reduce import reduce
-from unicomp.numerics.result import Compression, atomic_savez
+from unicomp.numerics.result import Compression
 
 if TYPE_CHECKING:  # for type checkers; at run time __getattr__ below imports them on first use
     from unicomp.numerics.flint_backend import ResidualEnclosure as ResidualEnclosure

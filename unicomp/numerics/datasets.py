@@ -28,8 +28,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError
 from unicomp.numerics.compress import Method
+from unicomp.numerics.persistence import atomic_savez
 from unicomp.numerics.reduce import reduce
-from unicomp.numerics.result import Compression, atomic_savez
+from unicomp.numerics.result import Compression
 from unicomp.validation import as_array, as_degree, as_int, as_points, as_positive_int, as_weights
 
 if TYPE_CHECKING:
