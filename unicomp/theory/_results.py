@@ -469,7 +469,7 @@ class BoundResult:
         Raises
         ------
         InputError
-            If the formula holds a factorial of an argument above :data:`EXACT_FACTORIAL_MAX` (sympy would
+            If the formula holds a factorial of an argument above ``EXACT_FACTORIAL_MAX`` (:math:`10^5`) (sympy would
             compute it digit by digit; ``value`` and ``certified=True`` do not need it).
         """
         keys = list(self.arguments)

@@ -4,7 +4,7 @@ Every calculator
 
 * takes scalars or numpy arrays (broadcast against each other) and returns a :class:`BoundResult`
   whose ``value`` has the broadcast shape; a scalar is an int (of any size below :math:`10^{1000}`), a float
-  (read as the decimal it prints as), a :class:`~fractions.Fraction`, a :class:`~decimal.Decimal` or a sympy
+  (read as the decimal it prints as), a ``fractions.Fraction``, a ``decimal.Decimal`` or a sympy
   rational, and domain conditions are decided on these exact values;
 * evaluates one sympy expression, ``result.formula`` -- float64 by default (read from an interval
   enclosure of the same expression where float64 overflows, underflows or cancels), exact via
