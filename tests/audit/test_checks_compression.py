@@ -13,7 +13,7 @@ from unicomp.audit.checks.rate import authors_slopes
 from unicomp.audit.mutants import replace
 from unicomp.errors import InputError
 from unicomp.theory import bounds
-from unicomp.verify.invariants import InvariantViolation
+from unicomp.verify.invariants import InvariantViolation, check_compression
 
 
 @pytest.fixture
@@ -21,17 +21,17 @@ def cloud() -> np.ndarray:
     return np.random.default_rng(3).uniform(-1, 1, size=(150, 2))
 
 
-def test_check_degree_sees_a_degree_lowered_and_reported(cloud):
-    assert grp.check_degree(recombine(cloud, degree=3), cloud, degree=3).size <= 10
+def test_check_compression_at_the_asked_degree_sees_a_degree_lowered_and_reported(cloud):
+    assert check_compression(recombine(cloud, degree=3), cloud, degree=3).size <= 10
     with replace("unicomp.numerics.caratheodory:recombine", grp.degree_lowered)():
         from unicomp.numerics import caratheodory
 
         lowered = caratheodory.recombine(cloud, degree=3)
     assert lowered.degree == 2  # the defect reports itself honestly ...
     with pytest.raises(InvariantViolation, match="moment residual"):
-        grp.check_degree(lowered, cloud, degree=3)  # ... and is still caught at the degree asked for
+        check_compression(lowered, cloud, degree=3)  # ... and is still caught at the degree asked for
     with pytest.raises(InputError, match="degree"):
-        grp.check_degree(lowered, cloud, degree=-1)
+        check_compression(lowered, cloud, degree=-1)
 
 
 def test_chebyshev_grid_factor_bounds_the_supremum():

@@ -26,6 +26,7 @@ monomial moment error is a convex combination of Chebyshev moment errors and can
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from unicomp.numerics.backends.numpy_backends import MAX_PRECISION
 from unicomp.numerics.basis import ChebyshevBasis, monomial_features
 from unicomp.numerics.finish import MAX_EXCESS_MOMENTS
 from unicomp.numerics.result import Compression
-from unicomp.validation import as_int, as_points, as_weights
+from unicomp.validation import as_degree, as_int, as_points, as_weights
 
 __all__ = ["InvariantReport", "InvariantViolation", "check_compression"]
 
@@ -233,6 +234,16 @@ def _moment_errors(comp: Compression, pts: Any, w: Any, idx: Any, cw: Any) -> tu
     return mass_err, cheb, mono
 
 
+def _raised(comp: Compression, degree: int) -> Compression:
+    r"""``comp`` judged at ``degree``: the same box with the basis of :math:`\Pi_{degree}`."""
+    box = comp.basis
+    try:
+        basis = ChebyshevBasis(degree, box.center, box.half_width)
+    except (AttributeError, TypeError) as exc:
+        raise InvariantViolation(f"the compression's basis box is unusable ({exc})") from None
+    return dataclasses.replace(comp, degree=degree, basis=basis)
+
+
 def check_compression(
     compression: Compression,
     points: ArrayLike,
@@ -240,8 +251,9 @@ def check_compression(
     *,
     tol: float | None = None,
     max_size: int | None = None,
+    degree: int | None = None,
 ) -> InvariantReport:
-    """Check a compression against the input it was made from; raise :class:`InvariantViolation` if not.
+    r"""Check a compression against the input it was made from; raise :class:`InvariantViolation` if not.
 
     Parameters
     ----------
@@ -257,6 +269,11 @@ def check_compression(
     max_size : int, optional
         Largest accepted support; default :math:`N_{m,k}`, or the compression's ``info["target_size"]``
         when it was made to a target size larger than that.
+    degree : int, optional
+        The degree the caller asked for (default: the compression's own ``degree``).  Every moment of total
+        degree :math:`\le` ``degree`` is then recomputed in the Chebyshev basis of the compression's box
+        raised to ``degree`` (any basis of :math:`\Pi_k` spans the same moments), so a result of a lower
+        degree fails even when its ``degree`` attribute admits it.
 
     Returns
     -------
@@ -270,14 +287,27 @@ def check_compression(
     TypeError
         If ``compression`` is not a :class:`Compression`.
     InputError
-        If ``points``, ``weights``, ``tol`` or ``max_size`` is invalid (a ``tol`` that is not a finite
-        positive number is the caller's mistake, not the compression's).
+        If ``points``, ``weights``, ``tol``, ``max_size`` or ``degree`` is invalid (a ``tol`` that is not a
+        finite positive number is the caller's mistake, not the compression's).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from unicomp import recombine
+    >>> pts = np.random.default_rng(0).uniform(-1, 1, size=(200, 2))
+    >>> check_compression(recombine(pts, degree=3), pts, degree=3).size <= 10
+    True
+    >>> try:
+    ...     check_compression(recombine(pts, degree=2), pts, degree=3)
+    ... except AssertionError:
+    ...     print("degree 2 is not degree 3")
+    degree 2 is not degree 3
     """
     if not isinstance(compression, Compression):
         raise TypeError(f"compression must be a Compression, got {type(compression).__name__}")
     pts = as_points(points)
     w = as_weights(weights, pts.shape[0])
-    comp = compression
+    comp = compression if degree is None else _raised(compression, as_degree(degree))
     tolerance = comp.tolerance if tol is None else _as_tolerance(tol)
     if max_size is not None:
         max_size = as_int(max_size, "max_size")

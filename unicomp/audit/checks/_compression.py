@@ -1,8 +1,5 @@
 r"""Helpers shared by the compression-theory checks (TCHAKALOFF, BALL, PACKING, RATE, LOWER).
 
-* :func:`check_degree` -- the invariants of a compression at the degree the check ASKED for, not the one
-  the compression reports about itself (a compressor that silently lowers the degree and says so would
-  otherwise pass :func:`~unicomp.verify.check_compression`, which trusts ``compression.degree``);
 * :func:`subset_error` -- the error of the unnormalised sum :math:`\sum_i g(w_i)` on a uniformly random
   subset of the same size with equal weights :math:`d/d'` (the naive baseline of every error claim);
 * :func:`chebyshev_grid` -- a tensor grid of Chebyshev extreme points on which the maximum of a polynomial
@@ -24,83 +21,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from unicomp.errors import InputError
-from unicomp.numerics.basis import ChebyshevBasis, num_moments
 from unicomp.numerics.cluster import set_diameters
 from unicomp.numerics.result import Compression
 from unicomp.theory import BoundResult
-from unicomp.verify.invariants import InvariantReport, check_compression
 
 __all__ = [
     "bound_scaled",
     "bound_shifted",
     "chebyshev_grid",
-    "check_degree",
     "degree_lowered",
     "random_cluster",
     "subset_error",
 ]
-
-
-def check_degree(
-    compression: Compression,
-    points: ArrayLike,
-    weights: ArrayLike | None = None,
-    *,
-    degree: int,
-    max_size: int | None = None,
-) -> InvariantReport:
-    r""":func:`~unicomp.verify.check_compression` at the requested ``degree``.
-
-    Every moment of total degree :math:`\le` ``degree`` is recomputed in the Chebyshev basis of the
-    compression's own box raised to ``degree`` (any basis of :math:`\Pi_k` spans the same moments), so a
-    result of a lower degree fails here even when its ``degree`` attribute admits it.
-
-    Parameters
-    ----------
-    compression : Compression
-        The result to check.
-    points : array_like, shape (N, m) or (N,)
-        The input objects.
-    weights : array_like, shape (N,), optional
-        The input weights (default all one).
-    degree : int
-        The degree the caller asked for.
-    max_size : int, optional
-        Largest accepted support (default :math:`N_{m,k}` at ``degree``, or the target size).
-
-    Returns
-    -------
-    InvariantReport
-
-    Raises
-    ------
-    InvariantViolation
-        If the support, the weights or any moment of degree :math:`\le` ``degree`` is wrong.
-    InputError
-        If ``degree`` is negative.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from unicomp import recombine
-    >>> pts = np.random.default_rng(0).uniform(-1, 1, size=(200, 2))
-    >>> check_degree(recombine(pts, degree=3), pts, degree=3).size <= 10
-    True
-    >>> try:
-    ...     check_degree(recombine(pts, degree=2), pts, degree=3)
-    ... except AssertionError:
-    ...     print("degree 2 is not degree 3")
-    degree 2 is not degree 3
-    """
-    if int(degree) != degree or degree < 0:
-        raise InputError(f"degree must be a non-negative integer, got {degree!r}")
-    box = compression.basis
-    raised = dataclasses.replace(compression, degree=int(degree),
-                                 basis=ChebyshevBasis(int(degree), box.center, box.half_width))
-    if max_size is None:
-        m = np.shape(box.center)[0]
-        max_size = max(num_moments(m, int(degree)), int(compression.info.get("target_size", 0)))
-    return check_compression(raised, points, weights, max_size=max_size)
 
 
 def subset_error(g: NDArray[np.float64], size: int, rng: np.random.Generator) -> float:
@@ -154,7 +86,7 @@ def chebyshev_grid(m: int, degree: int, oversample: int = 8) -> tuple[NDArray[np
 def degree_lowered(orig: Callable[..., Compression]) -> Callable[..., Compression]:
     """``recombine`` or ``compress`` matching the moments of degree k - 1 only, and reporting k - 1 (a degree
     silently clamped: :func:`~unicomp.verify.check_compression` trusts the reported degree, so only a check
-    at the degree asked for, :func:`check_degree`, or the measurement itself can see it)."""
+    at the degree asked for, ``check_compression(..., degree=k)``, or the measurement itself can see it)."""
     def lowered(*args: Any, degree: int, **kwargs: Any) -> Compression:
         return orig(*args, degree=max(int(degree) - 1, 0), **kwargs)
     return lowered

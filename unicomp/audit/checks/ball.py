@@ -2,8 +2,8 @@ r"""BALL (Thm 3): reducing a cluster of diameter r to :math:`N_{m,k}` atoms cost
 
 Construction.  A fixed random shape :math:`u_1..u_d` in the ball of diameter 1 is scaled into a cluster
 :math:`w_i = w_0 + r u_i` and recombined (:func:`unicomp.recombine`, degree k), checked by
-:func:`~unicomp.audit.checks._compression.check_degree` at the degree asked for.  The error of the deep-set
-function :math:`\sum_i g(w_i)` (g = mean of ten sigmoids, the Fig. 2 function
+``check_compression(..., degree=k)`` (:func:`~unicomp.verify.check_compression`) at the degree asked for.  The
+error of the deep-set function :math:`\sum_i g(w_i)` (g = mean of ten sigmoids, the Fig. 2 function
 :func:`unicomp.numerics.testfunctions.sigmoid_function`, h the identity) is
 
 .. math:: E(r) = \Big|\sum_i g(w_i) - \sum_j c'_j g(w_j)\Big| ,
@@ -46,12 +46,13 @@ import numpy as np
 from scipy.spatial.distance import pdist
 
 from unicomp import num_moments, recombine
-from unicomp.audit.checks._compression import check_degree, degree_lowered, printed_agrees, subset_error
+from unicomp.audit.checks._compression import degree_lowered, printed_agrees, subset_error
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, random_subset, replace
 from unicomp.numerics.result import Compression
 from unicomp.numerics.testfunctions import DeepSetFunction, sigmoid_function
 from unicomp.theory.bounds import ball_error
+from unicomp.verify import check_compression
 from unicomp.verify.claims import combine, compare_slope, fit_loglog, mean_slope
 from unicomp.verify.strategies import uniform_ball
 
@@ -68,7 +69,7 @@ def _errors(f: DeepSetFunction, pts: np.ndarray, k: int, rng: np.random.Generato
             digits: int | None = None) -> tuple[float, float, float, float]:
     """(compression error, random-subset error, ball_error, the same bound evaluated here) on one cluster."""
     comp = recombine(pts, degree=k, precision=digits)
-    check_degree(comp, pts, degree=k)
+    check_compression(comp, pts, degree=k)
     d, m = pts.shape
     err = d * float(f.error(comp, pts))  # f.error is |f(c') - f(c)| for the mean; the theorem's sum is d x
     rho, bound_g = f.analytic_constants()

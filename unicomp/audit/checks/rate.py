@@ -2,10 +2,11 @@ r"""RATE (Thm 4): Algorithm 1 (greedy) gives :math:`E = O(d\, d'^{1-(k+1)/m})`; 
 error vanishes when :math:`k > (1 + 1/\sigma) m - 1`.
 
 Measurement with ``compress(..., method="greedy")`` (the variant the theorem is proved for), every result
-checked at the degree asked for (:func:`~unicomp.audit.checks._compression.check_degree`: support, positivity
-and every moment of degree :math:`\le k`, so a compressor that lowers the degree or returns a random subset
-is caught whatever it reports about itself).  The error is that of the unnormalised sum
-:math:`\sum_i g(w_i)` of the Fig. 2 sigmoid function, points uniform in :math:`[-1, 1]^m`.
+checked at the degree asked for (``check_compression(..., degree=k)``
+(:func:`~unicomp.verify.check_compression`): support, positivity and every moment of degree :math:`\le k`, so
+a compressor that lowers the degree or returns a random subset is caught whatever it reports about itself).
+The error is that of the unnormalised sum :math:`\sum_i g(w_i)` of the Fig. 2 sigmoid function, points uniform
+in :math:`[-1, 1]^m`.
 
 Rule (any "fails" fails):
 
@@ -40,7 +41,6 @@ import numpy as np
 
 from unicomp.audit.checks._compression import (
     bound_shifted,
-    check_degree,
     degree_lowered,
     printed_agrees,
     random_cluster,
@@ -51,6 +51,7 @@ from unicomp.audit.mutants import Mutant, random_subset, replace
 from unicomp.numerics.basis import num_moments
 from unicomp.numerics.result import Compression
 from unicomp.numerics.testfunctions import sigmoid_function
+from unicomp.verify import check_compression
 from unicomp.verify.claims import combine, compare_slope, fit_loglog, vanishing_error
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _errors(compress: Callable[..., Compression], d: int, m: int, k: int, size: 
     pts = rng.uniform(-1, 1, size=(d, m))
     f = sigmoid_function(m, seed=seed + 1)
     comp = compress(pts, degree=k, size=size, method="greedy", seed=seed)
-    check_degree(comp, pts, degree=k, max_size=max(size, num_moments(m, k)))
+    check_compression(comp, pts, degree=k, max_size=max(size, num_moments(m, k)))
     return float(f.error(comp, pts)) * d, subset_error(f.g(pts), size, rng)
 
 

@@ -1,15 +1,15 @@
 r"""TCHAKALOFF (Thm 2): a discrete measure reduces to at most :math:`N_{m,k} = \binom{m+k}{k}` of its own
 atoms, with weights :math:`\ge 0`, keeping every moment of order 0..k.
 
-Construction.  Every family of :data:`unicomp.verify.strategies.FAMILIES` (generic, duplicated points,
-points on a line, zero weights, weights over twelve orders of magnitude, two tight clusters far apart,
-fewer points than moments) is recombined (:func:`unicomp.recombine`) in float64 and at 50 digits for
-several (m, k), and every result is checked by :func:`~unicomp.audit.checks._compression.check_degree`: an
-independent recomputation of the support (a subset, at most :math:`N_{m,k}`), positivity, the mass and every
-moment of degree :math:`\le k` -- the degree ASKED for, not the one the result reports -- with the sums
+Construction.  Every family of :data:`unicomp.verify.strategies.FAMILIES` (generic, duplicated points, points
+on a line, zero weights, weights over twelve orders of magnitude, two tight clusters far apart, fewer points
+than moments) is recombined (:func:`unicomp.recombine`) in float64 and at 50 digits for several (m, k), and
+every result is checked by ``check_compression(..., degree=k)`` (:func:`~unicomp.verify.check_compression`):
+an independent recomputation of the support (a subset, at most :math:`N_{m,k}`), positivity, the mass and
+every moment of degree :math:`\le k` -- the degree ASKED for, not the one the result reports -- with the sums
 accurately rounded.  Tolerances: recombine's own (1e-10 relative in float64, 1e-45 at 50 digits), far above
-the rounding of an exact reduction (measured <= 1e-15 and 1e-49) and far below the moment error of any
-wrong reduction (a dropped atom, a lowered degree or a random subset: >= 1e-4).
+the rounding of an exact reduction (measured <= 1e-15 and 1e-49) and far below the moment error of any wrong
+reduction (a dropped atom, a lowered degree or a random subset: >= 1e-4).
 
 Rule.  The theorem is the invariants, so a returned reduction that breaks one is "fails" (naming the
 family, m, k, precision).  A run that refuses with ``PrecisionError`` certifies nothing (the theorem is an
@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from unicomp import PrecisionError, num_moments, recombine
-from unicomp.audit.checks._compression import check_degree, degree_lowered
+from unicomp.audit.checks._compression import degree_lowered
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, lowered_degree, perturbed_weights, random_subset, replace
-from unicomp.verify import InvariantViolation
+from unicomp.verify import InvariantViolation, check_compression
 from unicomp.verify.strategies import FAMILIES, degenerate_family
 
 DIGITS = 50
@@ -43,7 +43,7 @@ def _run(points: np.ndarray, weights: np.ndarray, k: int, precision: int | None)
     except PrecisionError as exc:
         return {"status": "precision", "message": str(exc)[:160]}
     try:
-        rep = check_degree(comp, points, weights, degree=k)
+        rep = check_compression(comp, points, weights, degree=k)
     except InvariantViolation as exc:
         return {"status": "violated", "message": str(exc)[:200]}
     return {"status": "ok", "size": rep.size, "max_size": rep.max_size, "residual": rep.chebyshev_residual}
@@ -83,7 +83,8 @@ def run(ctx: AuditContext) -> None:
         "refusals": [label(r) for r in refused], "unverified_cases": unverified,
     }
     evidence = (f"{len(ok)}/{len(rows)} recombinations over {len(FAMILIES)} families x {len(cases)} (m, k) x 2 "
-                f"precisions passed check_degree (support <= N_mk, weights > 0, every moment of degree <= k); "
+                f"precisions passed check_compression at the degree asked "
+                f"(support <= N_mk, weights > 0, every moment of degree <= k); "
                 f"worst residual {worst['float64']:.1e} (float64), {worst[DIGITS]:.1e} ({DIGITS} digits)")
     caveat = None
     if violated:
