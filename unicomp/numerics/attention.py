@@ -46,8 +46,8 @@ from torch.nn.utils import skip_init
 
 from unicomp.errors import InputError
 from unicomp.numerics.blocks import as_flag, block_name, compress_objects, layer_hint, random_subset, replace_block
-from unicomp.numerics.networks import scale_grad
 from unicomp.numerics.result import Compression
+from unicomp.numerics.weighted_mlp import scale_grad
 from unicomp.validation import as_index_weights, as_positive_int
 
 __all__ = ["CausalAttention", "apply_head_compression", "compress_heads", "random_heads"]
