@@ -72,23 +72,6 @@ def audit_claim(request: pytest.FixtureRequest, tier: str) -> Callable[[str], Cl
     return run
 
 
-@pytest.fixture
-def audit(request: pytest.FixtureRequest, tier: str) -> Any:
-    """Transition only (removed once every claim has moved to unicomp.audit.checks): the context of a check
-    still written inside its paper_checks module."""
-    import time
-
-    from unicomp.audit.context import AuditContext
-
-    claim_id = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").upper()
-    registry = Registry()
-    start = time.perf_counter()
-    yield AuditContext(claim_id, tier, _out_dir(request.config), registry)
-    finding = next(iter(registry), None)
-    request.config.stash[_RUNS].append(ClaimRun(claim_id, finding, None if finding else "no finding",
-                                                time.perf_counter() - start))
-
-
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     runs = config.stash.get(_RUNS, [])
     if not runs:

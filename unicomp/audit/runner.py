@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import time
