@@ -34,6 +34,7 @@ extensions = [
     "sphinxcontrib.bibtex",
     "matplotlib.sphinxext.plot_directive",
     "unicomp_docs",
+    "audit_pages",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}

@@ -1,6 +1,6 @@
 """The tutorials' code runs: every ``>>>`` example in ``docs/tutorials/*.md`` and ``docs/choosing.md`` is
-executed as a doctest; and the docs extension's data paths (symbolic output, audit report, signatures)
-behave.
+executed as a doctest; and the docs extension's data paths (symbolic output, signatures, references)
+behave (the audit pages are tested in ``tests/docs/``).
 
 The full Sphinx build (``make docs``) is a CI step of its own; it is too slow for a unit test because it
 executes the gallery and the numerical checks on the derivation pages.
@@ -79,26 +79,6 @@ def test_symbolic_directive_formats_equations() -> None:
     assert ext._equation((r"e_2", x**2 / 2 - y / 2)) == r"e_2 = \frac{x^{2}}{2} - \frac{y}{2}"
     assert ext._equation(sympy.Eq(x, y + 1)) == "x = y + 1"
     assert ext._equation("a^2") == "a^2"
-
-
-def test_audit_report_mirrored_or_explained(tmp_path: Path) -> None:
-    ext = _docs_extension()
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    app = SimpleNamespace(srcdir=docs)
-    # No report: the page gets the note saying so, never made-up content.
-    ext._prepare_audit_report(app)
-    target = docs / "_generated" / "audit"
-    assert (target / "report.md").read_text(encoding="utf-8") == ext._NO_REPORT
-    # A report appears: it is copied with its figures, modification times kept.
-    report = tmp_path / "paper_checks" / "report"
-    (report / "figures").mkdir(parents=True)
-    (report / "report.md").write_text("# audit\n", encoding="utf-8")
-    (report / "figures" / "BALL.png").write_bytes(b"png")
-    ext._prepare_audit_report(app)
-    assert (target / "report.md").read_text(encoding="utf-8") == "# audit\n"
-    assert (target / "figures" / "BALL.png").read_bytes() == b"png"
-    assert (target / "report.md").stat().st_mtime == (report / "report.md").stat().st_mtime
 
 
 def test_signatures_name_numpy_aliases() -> None:

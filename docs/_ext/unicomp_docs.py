@@ -1,4 +1,7 @@
-"""Sphinx extension of the unicomp docs: symbolic output computed at build time, and the audit report.
+"""Sphinx extension of the unicomp docs: symbolic output computed at build time, and cross-references.
+
+(The audit's claims and results -- the ``unicomp-claims`` and ``unicomp-audit*`` directives -- are rendered
+by the ``audit_pages`` extension beside this one.)
 
 ``unicomp-symbolic`` directive
     Runs its body (Python) in a fresh namespace and renders the variable ``show`` as display math with
@@ -18,11 +21,6 @@ Re-exported names
     that name, if there is exactly one (an object documented again where it is re-exported counts once).
     Anything else stays unresolved (and fails the nitpicky build).
 
-``unicomp-audit`` directive
-    ``{unicomp-audit} CLAIM`` shows what the audit report present at build time says about one claim: its
-    tier, verdict, caveat and evidence, and its figures.  Without a report, or without that claim in it, it
-    says so and how to produce it.
-
 Dataclass signatures
     ``inspect.signature`` writes a field with a ``default_factory`` as ``= <factory>``, which Sphinx 9
     cannot parse: it falls back to splitting the signature at commas, which breaks every subscripted
@@ -41,11 +39,6 @@ Attributes without an entry
     A reference to ``Class.attr`` where ``Class`` is documented but ``attr`` has no entry of its own (a
     dataclass field or protocol attribute described in the class's *Attributes* section) is pointed at
     its documented canonical entry when there is one, else at the class.
-
-Audit report
-    On ``builder-inited`` the report written by ``pytest paper_checks`` (``paper_checks/report/report.md``
-    and the files beside it) is copied to ``docs/_generated/audit/``; when there is no report, a short
-    note saying so is written instead.  ``docs/audit.md`` includes whichever is there.
 """
 
 from __future__ import annotations
@@ -53,10 +46,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import json
 import re
-import shutil
-from pathlib import Path
 from typing import Any, ClassVar
 
 import sympy
@@ -68,15 +58,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
-__all__ = ["AuditDirective", "SymbolicDirective", "setup"]
-
-_NO_REPORT = """\
-```{note}
-No audit report existed when this copy of the documentation was built, so none is shown here.
-Run `pytest paper_checks` (or `make test`) and rebuild the documentation to include it.
-```
-"""
-
+__all__ = ["SymbolicDirective", "setup"]
 
 def _latex(value: Any) -> str:
     return value if isinstance(value, str) else sympy.latex(value)
@@ -124,73 +106,6 @@ class SymbolicDirective(SphinxDirective):
             block["docname"] = self.env.docname
             container.append(block)
         return [container]
-
-
-class AuditDirective(SphinxDirective):
-    """The audit's verdict, evidence and figures for one claim, read from the report at build time."""
-
-    required_arguments = 1
-
-    def run(self) -> list[nodes.Node]:
-        claim = self.arguments[0].upper()
-        report_dir = Path(self.env.srcdir) / "_generated" / "audit"
-        report = report_dir / "report.json"
-        container = nodes.container(classes=["unicomp-audit"])
-        finding = None
-        self.env.note_dependency(str(report_dir / "report.md"))  # rewritten whenever the report changes
-        if report.is_file():
-            self.env.note_dependency(str(report))
-            findings = json.loads(report.read_text(encoding="utf-8"))
-            finding = next((f for f in findings if f.get("id") == claim and f.get("verdict") != "not run"), None)
-        if finding is None:
-            text = (
-                f"No audit result for claim {claim} was present when these pages were built; "
-                f"run `unicomp audit --claims {claim}` and rebuild to show it here."
-            )
-            container += nodes.paragraph(text, text)
-            return [container]
-        para = nodes.paragraph()
-        para += nodes.Text(f"Audit, claim {claim} ({finding.get('tier', '?')} tier): ")
-        para += nodes.strong(text=str(finding["verdict"]))
-        if finding.get("caveat"):
-            para += nodes.Text(f" -- caveat: {finding['caveat']}")
-        para += nodes.Text(f". {finding.get('evidence', '')}")
-        container += para
-        for figure in finding.get("figures") or []:
-            path = report_dir / figure
-            if path.is_file():
-                container += nodes.image(uri=f"/_generated/audit/{figure}", alt=f"audit figure for {claim}")
-        return [container]
-
-
-class ClaimsDirective(SphinxDirective):
-    """The claims the audit checks, as a table read from ``unicomp/audit/claims.toml`` (the one source of the
-    claim texts) through :mod:`unicomp.audit.registry`."""
-
-    def run(self) -> list[nodes.Node]:
-        from unicomp.audit.registry import CLAIMS
-
-        table = nodes.table(classes=["unicomp-claims"])
-        group = nodes.tgroup(cols=4)
-        table += group
-        for width in (10, 12, 40, 38):
-            group += nodes.colspec(colwidth=width)
-        head, body = nodes.thead(), nodes.tbody()
-        group += head
-        group += body
-
-        def row(cells: list[str], into: nodes.Element) -> None:
-            line = nodes.row()
-            for text in cells:
-                entry = nodes.entry()
-                entry += nodes.paragraph(text, text)
-                line += entry
-            into += line
-
-        row(["id", "source", "claim", "verdict rule"], head)
-        for claim in CLAIMS:
-            row([claim.id, claim.source, claim.claim, claim.rule], body)
-        return [table]
 
 
 def _lookup(path: str, module: str | None) -> tuple[Any, str] | None:
@@ -340,32 +255,9 @@ def _process_signature(
     return signature, annotation
 
 
-def _prepare_audit_report(app: Sphinx) -> None:
-    """Mirror ``paper_checks/report`` into ``_generated/audit`` (file times kept, so an unchanged report
-    does not make Sphinx re-read the pages that show it), or write the no-report note."""
-    source = Path(app.srcdir).parent / "paper_checks" / "report"
-    target = Path(app.srcdir) / "_generated" / "audit"
-    if (source / "report.md").is_file():
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(source, target)  # copy2: modification times preserved
-        return
-    note = target / "report.md"
-    if sorted(p.name for p in target.iterdir()) == ["report.md"] if target.is_dir() else False:
-        if note.read_text(encoding="utf-8") == _NO_REPORT:
-            return
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    note.write_text(_NO_REPORT, encoding="utf-8")
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directive and the audit-report hook."""
+    """Register the directives and the reference and signature hooks."""
     app.add_directive("unicomp-symbolic", SymbolicDirective)
-    app.add_directive("unicomp-audit", AuditDirective)
-    app.add_directive("unicomp-claims", ClaimsDirective)
-    app.connect("builder-inited", _prepare_audit_report)
     app.connect("missing-reference", _resolve)
     app.connect("autodoc-process-signature", _process_signature)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
