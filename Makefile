@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The CPU build of torch 2.13.0 is installed first so that the torch extra needs nothing more.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: install demo test test-full audit-mutants docs lint bench clean
+.PHONY: install demo test test-full audit-full audit-mutants docs lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: install  ## unit tests, doctests and the quick tier of the paper audit
 
 test-full: install  ## the audit at the paper's scale (hours)
 	$(BIN)/python -m pytest paper_checks --full
+
+audit-full: install  ## the audit at the paper's scale, resumable: committed evidence in paper_checks/evidence/
+	$(BIN)/unicomp audit --full --out paper_checks/evidence
 
 audit-mutants: install  ## every claim's check under every one of its planted defects (the kill matrix)
 	$(BIN)/unicomp audit --mutants --out paper_checks/report

@@ -3,18 +3,29 @@
 A check module ``unicomp.audit.checks.<id>`` defines ``run(ctx)``; it measures its claim at the tier
 ``ctx.tier`` and ends with :meth:`AuditContext.record`.  The same context serves ``pytest paper_checks/``,
 ``unicomp audit`` and the planted-defect runs of :mod:`unicomp.audit.mutants`: a check never knows which.
+
+A long check splits its work into *units* (:meth:`AuditContext.unit`: one seed, one configuration, one size
+panel), each returning JSON-storable data.  A resumable audit (``unicomp audit --full``) hands the context a
+:class:`~unicomp.audit.cache.UnitStore`: a finished unit is written to ``units/<ID>/`` and loaded instead of
+recomputed when the audit is started again, and a progress line with the ETA
+(:mod:`unicomp.audit.schedule`) is printed after each unit.  Without a store (the quick tier, pytest, the
+planted defects) a unit is computed every time -- and its result goes through the same JSON encoding, so a
+check sees the same values either way.
 """
 
 from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from unicomp.audit.anchors import Anchors, locate
+from unicomp.audit.cache import UnitStore, decode, encode
 from unicomp.audit.registry import Finding, Registry, get_claim
+from unicomp.audit.schedule import eta_seconds, progress_line
 from unicomp.errors import InputError
 
 __all__ = ["TIERS", "AuditContext", "NotCheckable"]
@@ -39,22 +50,81 @@ class AuditContext:
         The report directory; figures go to ``out_dir/figures/``.
     registry : Registry
         Where the finding is filed.
+    units : UnitStore, optional
+        Where finished units are kept (a resumable audit); ``None``: every unit is computed.
+    progress : callable, optional
+        Called with one progress line (:func:`~unicomp.audit.schedule.progress_line`) after each unit.
     """
 
-    def __init__(self, claim_id: str, tier: str, out_dir: str | Path, registry: Registry) -> None:
+    def __init__(self, claim_id: str, tier: str, out_dir: str | Path, registry: Registry, *,
+                 units: UnitStore | None = None, progress: Callable[[str], None] | None = None) -> None:
         if tier not in TIERS:
             raise InputError(f"tier must be one of {TIERS}, got {tier!r}")
-        self.claim_id = get_claim(claim_id).id
+        claim = get_claim(claim_id)
+        self.claim_id = claim.id
         self.tier = tier
         self.out_dir = Path(out_dir)
         self._registry = registry
         self._figures: list[str] = []
         self._start = time.perf_counter()
+        self._units = units
+        self._progress = progress
+        self._expected = claim.expected_s.get(tier)
+        self._planned = 0
+        self._done = 0
+        self._unit_seconds: list[float] = []
+        self._cached_fraction = 0.0
 
     @property
     def full(self) -> bool:
         """Whether this is the paper-scale tier."""
         return self.tier == "full"
+
+    def plan_units(self, total: int) -> None:
+        """Declare how many units this check runs at this tier (for the progress line and ``--budget``)."""
+        if total < 1:
+            raise InputError(f"total must be a positive number of units, got {total!r}")
+        self._planned = int(total)
+        if self._units is not None:
+            self._cached_fraction = self._units.finished_fraction()
+            self._units.plan(self._planned)
+
+    def unit(self, name: str, params: Mapping[str, Any], compute: Callable[[], Any]) -> Any:
+        """The result of one unit of work: loaded when a resumable audit finished it before, else computed.
+
+        Parameters
+        ----------
+        name : str
+            The unit's kind (``"seed"``, ``"panel"``; letters, digits, ``-``, ``_``).
+        params : mapping
+            What the result depends on besides the claim and tier (its seed, configuration, sizes): the key
+            of the stored result, together with the claim, tier and ``name``.
+        compute : callable
+            Computes the result: JSON data, numpy arrays and scalars, tuples (no figures or tensors).
+
+        Returns
+        -------
+        object
+            ``compute()`` after a round trip through the JSON encoding (:func:`~unicomp.audit.cache.encode`),
+            whether loaded or computed: arrays keep their dtype and shape, tuples stay tuples.
+        """
+        found, result = self._units.load(name, params) if self._units is not None else (False, None)
+        if not found:
+            start = time.perf_counter()
+            encoded = encode(compute(), f"unit {name!r} of {self.claim_id}")
+            seconds = time.perf_counter() - start
+            self._unit_seconds.append(seconds)
+            if self._units is not None:
+                self._units.save(name, params, encoded, seconds)
+            result = decode(encoded)
+        self._done += 1
+        if self._progress is not None:
+            total = max(self._planned, self._done)
+            eta = eta_seconds(self._expected, total=total, done=self._done, unit_seconds=self._unit_seconds,
+                              cached_fraction=self._cached_fraction, elapsed=time.perf_counter() - self._start)
+            self._progress(progress_line(self.claim_id, done=self._done, total=total,
+                                         elapsed=time.perf_counter() - self._start, eta=eta, resumed=found))
+        return result
 
     def anchors(self) -> Anchors | None:
         """The authors' repository with their measured data, or ``None`` where it is not on this machine."""

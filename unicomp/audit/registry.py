@@ -80,6 +80,9 @@ class Claim:
         The paper's reported value or the bound it is compared with.
     rule : str
         How the measurement becomes a verdict.
+    expected_s : dict
+        Measured wall-clock seconds of the check per tier (``{"quick": 3.1, "full": 248.0}``; a tier not
+        measured yet is absent), read by the audit's ETA and ``--budget`` (:mod:`unicomp.audit.schedule`).
     """
 
     id: str
@@ -88,6 +91,7 @@ class Claim:
     measured: str
     reference: str
     rule: str
+    expected_s: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def module(self) -> str:
@@ -104,7 +108,8 @@ def _load_claims() -> tuple[Claim, ...]:
     """The claims of ``claims.toml`` (package data), in the paper's audit order."""
     text = resources.files("unicomp.audit").joinpath("claims.toml").read_text(encoding="utf-8")
     entries = tomllib.loads(text)["claim"]
-    return tuple(Claim(**{f: str(e[f]) for f in _CLAIM_FIELDS}) for e in entries)
+    return tuple(Claim(**{f: str(e[f]) for f in _CLAIM_FIELDS},
+                       expected_s={t: float(v) for t, v in e.get("expected_s", {}).items()}) for e in entries)
 
 
 _CLAIM_FIELDS = ("id", "source", "claim", "measured", "reference", "rule")
@@ -228,6 +233,17 @@ class Finding:
     def param_hash(self) -> str:
         """Hash of the parameters (the key of this run in the report)."""
         return param_hash(self.id, self.params, self.tier)
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any]) -> Finding:
+        """The finding a report entry (:meth:`to_dict`, e.g. a stored ``runs/<ID>-<hash>.json``) was made from."""
+        return cls(
+            str(row["id"]), str(row["verdict"]), dict(row["measured"]), str(row["evidence"]),
+            caveat=row.get("caveat"), params=dict(row.get("params") or {}), seeds=list(row.get("seeds") or []),
+            baseline=dict(row.get("baseline") or {}), authors=dict(row.get("authors") or {}),
+            tier=str(row.get("tier", "quick")), figures=list(row.get("figures") or []),
+            elapsed=float(row.get("elapsed_s") or 0.0),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The report entry: ``{id, source, claim, verdict, measured, reference, evidence, ...}``."""

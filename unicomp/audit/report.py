@@ -26,21 +26,22 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from unicomp.audit.cache import write_atomic
 from unicomp.audit.registry import CLAIMS, DID_NOT_COMPLETE
 
 if TYPE_CHECKING:
     from unicomp.audit.runner import ClaimRun, MutantRun
 
-__all__ = ["NOT_RUN", "environment", "kill_summary", "report_rows", "verdict_counts", "verdict_table",
-           "write_report"]
+__all__ = ["NOT_RUN", "environment", "kill_summary", "machine_info", "report_rows", "runs_table", "verdict_counts",
+           "verdict_table", "write_report"]
 
 #: The status of a claim left out of this audit (``--claims``).
 NOT_RUN = "not run"
@@ -70,6 +71,42 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _proc_field(path: str, key: str) -> str | None:
+    """The value of ``key: value`` in a /proc file (``None`` off Linux or when absent)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((ln.split(":", 1)[1].strip() for ln in lines if ln.split(":", 1)[0].strip() == key), None)
+
+
+def _git_commit() -> str | None:
+    """The commit of the source checkout the package runs from (``None`` for an installed wheel)."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                              text=True, timeout=10, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+def machine_info() -> dict[str, Any]:
+    """What ran the audit: CPU model, cores, memory, OS, Python and package versions, git commit, date."""
+    env = environment()
+    mem = _proc_field("/proc/meminfo", "MemTotal")
+    return {
+        "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem.split()[0]) / 2**20, 1) if mem else None,
+        "os": platform.platform(),
+        "python": env["python"],
+        "versions": env["versions"],
+        "threads": env["threads"],
+        "git_commit": _git_commit(),
+        "date_utc": env["time_utc"],
+    }
+
+
 def _cell(text: Any, limit: int = 400) -> str:
     s = " ".join(str(text).split()).replace("|", "\\|")
     return s if len(s) <= limit else s[: limit - 3] + "..."
@@ -87,7 +124,11 @@ def report_rows(runs: Iterable[ClaimRun]) -> list[dict[str, Any]]:
     for claim in CLAIMS:
         run = by_id.get(claim.id)
         if run is not None and run.finding is not None:
-            rows.append(run.finding.to_dict())
+            row = run.finding.to_dict()
+            if run.stored is not None:  # loaded from an earlier run: keep when and where that ran
+                row["environment"] = run.stored.get("environment")
+                row["resumed"] = True
+            rows.append(row)
             continue
         status, evidence = (DID_NOT_COMPLETE, run.error or "no finding") if run is not None else \
             (NOT_RUN, "not selected in this audit")
@@ -105,6 +146,18 @@ def verdict_table(rows: Iterable[dict[str, Any]], *, limit: int = 160) -> str:
         verdict = r["verdict"] if not r.get("caveat") else f"{r['verdict']} ({r['caveat']})"
         lines.append(f"| {r['id']} | {_cell(r['source'])} | {_cell(verdict, limit)} | "
                      f"{_cell(r['evidence'], limit)} |")
+    return "\n".join(lines)
+
+
+def runs_table(rows: Iterable[dict[str, Any]]) -> str:
+    """A markdown table of when each claim ran: ``| id | tier | verdict | wall time (s) | date (UTC) | resumed |``."""
+    lines = ["| id | tier | verdict | wall time (s) | date (UTC) | resumed |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        if "param_hash" not in r:
+            continue
+        when = (r.get("environment") or {}).get("time_utc", "-")
+        lines.append(f"| {r['id']} | {r['tier']} | {r['verdict']} | {r['elapsed_s']:.1f} | {when} | "
+                     f"{'yes' if r.get('resumed') else 'no'} |")
     return "\n".join(lines)
 
 
@@ -143,18 +196,6 @@ def kill_table(mutant_runs: Sequence[MutantRun], *, limit: int = 200) -> str:
     return "\n".join(lines)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _pretty(value: Any) -> str:
     """Indented JSON with every list of scalars kept on one line."""
     text = json.dumps(value, indent=1)
@@ -168,6 +209,7 @@ def _markdown(rows: Sequence[dict[str, Any]], env: dict[str, Any], mutants: Sequ
     lines.append(f"Tier: {tiers}; generated {env['time_utc']}.")
     lines.append("Verdicts: " + ", ".join(f"{v}: {n}" for v, n in verdict_counts(rows).items()) + ".")
     lines += ["", verdict_table(rows, limit=400), ""]
+    lines += ["## Runs (tier, wall time and date per claim)", "", runs_table(rows), ""]
     if mutants is not None and summary is not None:
         lines += ["## Planted defects (the audit audits itself)", ""]
         lines.append(f"Killed {summary['killed']} of {summary['total']} planted defects"
@@ -200,7 +242,8 @@ def _markdown(rows: Sequence[dict[str, Any]], env: dict[str, Any], mutants: Sequ
 
 
 def write_report(
-    runs: Iterable[ClaimRun], out_dir: str | os.PathLike[str], *, mutants: Sequence[MutantRun] | None = None
+    runs: Iterable[ClaimRun], out_dir: str | os.PathLike[str], *, mutants: Sequence[MutantRun] | None = None,
+    machine: bool = False,
 ) -> dict[str, Path]:
     """Write ``report.md``, ``report.json``, ``runs/<ID>-<hash>.json`` and ``mutants.json`` under ``out_dir``.
 
@@ -213,12 +256,14 @@ def write_report(
     mutants : sequence of MutantRun, optional
         The planted-defect runs when mutants were run (their kill matrix goes into ``report.md`` and
         ``mutants.json``; a completed claim without any is listed as declaring none).
+    machine : bool
+        Also write ``machine.json`` (:func:`machine_info`; the evidence of a full-tier run).
 
     Returns
     -------
     dict
-        ``{"markdown": path, "json": path}``, ``"mutants"`` when mutants ran, and one ``"run:<ID>"`` entry
-        per finding.
+        ``{"markdown": path, "json": path}``, ``"mutants"`` when mutants ran, ``"machine"`` when asked for,
+        and one ``"run:<ID>"`` entry per finding computed in this run (a resumed one keeps its stored file).
     """
     out = Path(out_dir)
     runs = list(runs)
@@ -226,18 +271,23 @@ def write_report(
     env = environment()
     paths: dict[str, Path] = {}
     for row in rows:
+        if row.get("resumed"):
+            continue
         row["environment"] = env
         if "param_hash" in row:
             run = out / "runs" / f"{row['id']}-{row['param_hash']}.json"
-            _write_atomic(run, json.dumps(row, indent=1) + "\n")
+            write_atomic(run, json.dumps(row, indent=1) + "\n")
             paths[f"run:{row['id']}"] = run
+    if machine:
+        paths["machine"] = out / "machine.json"
+        write_atomic(paths["machine"], json.dumps(machine_info(), indent=1) + "\n")
     paths["json"] = out / "report.json"
-    _write_atomic(paths["json"], json.dumps(rows, indent=1) + "\n")
+    write_atomic(paths["json"], json.dumps(rows, indent=1) + "\n")
     if mutants is not None:
         summary = kill_summary(mutants, [r.claim_id for r in runs if r.finding is not None])
         paths["mutants"] = out / "mutants.json"
         matrix = {"summary": summary, "runs": [vars(m) for m in mutants]}
-        _write_atomic(paths["mutants"], json.dumps(matrix, indent=1) + "\n")
+        write_atomic(paths["mutants"], json.dumps(matrix, indent=1) + "\n")
     paths["markdown"] = out / "report.md"
-    _write_atomic(paths["markdown"], _markdown(rows, env, mutants, summary if mutants is not None else None))
+    write_atomic(paths["markdown"], _markdown(rows, env, mutants, summary if mutants is not None else None))
     return paths

@@ -6,6 +6,11 @@ returns a :class:`ClaimRun`: the finding, or -- when the check raised before rec
 :class:`MutantRun` per mutant (killed or survived).  :func:`audit` does both for a list of claims, prints a
 progress line per run and writes the report (:mod:`unicomp.audit.report`).
 
+At the full tier (or under a time budget) :func:`audit` resumes: a claim whose finding at the same tier is
+already in ``<out>/runs/`` is loaded, not rerun, and a long check's finished units are loaded from
+``<out>/units/`` (:mod:`unicomp.audit.cache`); ``rerun=True`` recomputes both.  A budget picks each claim's
+tier from its measured expected time (:func:`unicomp.audit.schedule.choose_tier`).
+
 Examples
 --------
 >>> from unicomp.audit.runner import run_claim
@@ -26,12 +31,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TextIO
+from typing import Any, TextIO
 
+from unicomp.audit.cache import UnitStore, load_finding
 from unicomp.audit.context import AuditContext, NotCheckable
 from unicomp.audit.mutants import Mutant
 from unicomp.audit.registry import DID_NOT_COMPLETE, Finding, Registry, get_claim, parse_claim_ids
 from unicomp.audit.report import write_report
+from unicomp.audit.schedule import TIER_ORDER, choose_tier, format_minutes
 from unicomp.errors import UnicompError
 
 __all__ = ["AuditResult", "ClaimRun", "MutantRun", "audit", "check_module", "run_claim", "run_mutants"]
@@ -54,6 +61,9 @@ class ClaimRun:
         Wall-clock seconds.
     exception : BaseException or None
         The exception itself (not serialised).
+    stored : dict or None
+        For a finding loaded from an earlier run (resumed): its stored report entry (with the environment
+        and date of the run that computed it).
     """
 
     claim_id: str
@@ -61,6 +71,12 @@ class ClaimRun:
     error: str | None
     elapsed: float
     exception: BaseException | None = field(default=None, repr=False)
+    stored: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def resumed(self) -> bool:
+        """Whether the finding was loaded from an earlier run rather than computed now."""
+        return self.stored is not None
 
     @property
     def status(self) -> str:
@@ -141,7 +157,8 @@ def _single_threaded() -> Callable[[], None]:
 
 
 def run_claim(
-    claim_id: str, *, tier: str = "quick", out_dir: str | os.PathLike[str], registry: Registry | None = None
+    claim_id: str, *, tier: str = "quick", out_dir: str | os.PathLike[str], registry: Registry | None = None,
+    units: UnitStore | None = None, progress: Callable[[str], None] | None = None,
 ) -> ClaimRun:
     """Run one claim's check; never raises for an error inside the check (it is returned instead).
 
@@ -153,10 +170,14 @@ def run_claim(
         Report directory (figures are written under it).
     registry : Registry, optional
         Where the finding is filed (a fresh one by default).
+    units : UnitStore, optional
+        Where the check's finished units are kept (a resumable run); ``None`` computes every unit.
+    progress : callable, optional
+        Receives a progress line after each unit.
     """
     registry = registry if registry is not None else Registry()
     claim = get_claim(claim_id)
-    ctx = AuditContext(claim.id, tier, Path(out_dir), registry)
+    ctx = AuditContext(claim.id, tier, Path(out_dir), registry, units=units, progress=progress)
     start = time.perf_counter()
     undo = _single_threaded()
     error: BaseException | None = None
@@ -210,6 +231,27 @@ def run_mutants(
     return results
 
 
+def _resumed(out: Path, claim_id: str, tier: str) -> ClaimRun | None:
+    """The claim's finding at ``tier`` already in ``out/runs/``, as a resumed :class:`ClaimRun`."""
+    stored = load_finding(out, claim_id, tier)
+    if stored is None:
+        return None
+    finding, row = stored
+    return ClaimRun(finding.id, finding, None, finding.elapsed, stored=row)
+
+
+def _remaining(out: Path, claim_id: str, rerun: bool) -> Callable[[str, float], float]:
+    """``remaining(tier, expected)`` for :func:`~unicomp.audit.schedule.choose_tier`: 0 for a finding on disk,
+    else the expected seconds less the fraction of units already finished."""
+    def remaining(tier: str, expected: float) -> float:
+        if not rerun and load_finding(out, claim_id, tier) is not None:
+            return 0.0
+        done = UnitStore(out / "units", claim_id, tier, reuse=not rerun).finished_fraction()
+        return expected * (1.0 - done)
+
+    return remaining
+
+
 def audit(
     claims: str | Sequence[str] | None = None,
     *,
@@ -217,31 +259,85 @@ def audit(
     out_dir: str | os.PathLike[str],
     mutants: bool = False,
     stream: TextIO | None = None,
+    rerun: bool = False,
+    budget: float | None = None,
 ) -> AuditResult:
     """Run the checks of ``claims`` (all 21 by default), optionally their mutants, and write the report.
 
-    Prints ``[i/n] CLAIM: verdict (s, total s)`` per run to ``stream`` (stderr by default).
+    Parameters
+    ----------
+    claims : str or sequence of str, optional
+        Claim ids (``"BALL,PACKING"``); all by default.
+    tier : {"quick", "full"}
+        The tier of every claim (without ``budget``).
+    out_dir : path
+        Report directory.
+    mutants : bool
+        Also run each claim's check under its planted defects (quick tier).
+    stream : text stream, optional
+        Progress lines (stderr by default): ``[i/n] CLAIM: verdict (tier, s, total s)`` per claim, and the
+        unit lines of long checks (:func:`~unicomp.audit.schedule.progress_line`).
+    rerun : bool
+        Recompute findings and units already in ``out_dir`` (a resumable run loads them).
+    budget : float, optional
+        Seconds for the whole audit: each claim runs at the largest tier whose expected remaining time fits
+        what is left (:func:`~unicomp.audit.schedule.choose_tier`), or is left out when none fits.
+
+    Notes
+    -----
+    The run is resumable at the full tier and under a budget: findings are looked up in ``out_dir/runs/``
+    and units in ``out_dir/units/``; the claims not selected that have a finding there are reported as they
+    stand (the report always describes the whole directory).
     """
     ids = parse_claim_ids(claims)
     out = Path(out_dir)
     stream = stream if stream is not None else sys.stderr
+    resumable = tier == "full" or budget is not None
     start = time.perf_counter()
     registry = Registry()
     runs: list[ClaimRun] = []
+
+    def say(line: str) -> None:
+        print(line, file=stream, flush=True)
+
     for i, claim_id in enumerate(ids, 1):
-        run = run_claim(claim_id, tier=tier, out_dir=out, registry=registry)
+        claim_tier: str | None = tier
+        if budget is not None:
+            left = budget - (time.perf_counter() - start)
+            claim_tier = choose_tier(get_claim(claim_id).expected_s, left,
+                                     remaining=_remaining(out, claim_id, rerun))
+            if claim_tier is None:
+                say(f"[{i}/{len(ids)}] {claim_id}: left out (no tier's expected time fits the "
+                    f"{format_minutes(left)} left of the budget)")
+                continue
+        run = _resumed(out, claim_id, claim_tier) if resumable and not rerun else None
+        if run is None:
+            expected = get_claim(claim_id).expected_s.get(claim_tier)
+            if resumable:
+                say(f"[{i}/{len(ids)}] {claim_id}: {claim_tier} tier, expected {format_minutes(expected)}")
+            store = UnitStore(out / "units", claim_id, claim_tier, reuse=not rerun) if resumable else None
+            run = run_claim(claim_id, tier=claim_tier, out_dir=out, registry=registry, units=store,
+                            progress=say if resumable else None)
         runs.append(run)
         note = f" -- {run.error}" if run.error else ""
-        print(f"[{i}/{len(ids)}] {claim_id}: {run.status} ({run.elapsed:.1f} s, total "
-              f"{time.perf_counter() - start:.0f} s){note}", file=stream, flush=True)
+        how = (f"resumed: ran {run.elapsed:.1f} s on {run.stored.get('environment', {}).get('time_utc', '?')}"
+               if run.stored is not None else f"{run.elapsed:.1f} s")
+        say(f"[{i}/{len(ids)}] {claim_id}: {run.status} ({claim_tier}, {how}, total "
+            f"{time.perf_counter() - start:.0f} s){note}")
+    if resumable:  # the report describes the whole directory: findings of claims not selected this time
+        for claim_id in parse_claim_ids(None):
+            if claim_id not in ids:
+                earlier = next(filter(None, (_resumed(out, claim_id, t) for t in TIER_ORDER)), None)
+                if earlier is not None:
+                    runs.append(earlier)
     mutant_runs: list[MutantRun] | None = [] if mutants else None
     if mutant_runs is not None:
         def show(m: MutantRun) -> None:
-            print(f"  mutant {m.claim_id}/{m.mutant}: {'killed' if m.killed else 'SURVIVED'} ({m.status}, "
-                  f"{m.elapsed:.1f} s)", file=stream, flush=True)
+            say(f"  mutant {m.claim_id}/{m.mutant}: {'killed' if m.killed else 'SURVIVED'} ({m.status}, "
+                f"{m.elapsed:.1f} s)")
 
         for run in runs:  # a check that did not complete cannot be judged under a defect
             if run.finding is not None:
                 mutant_runs += run_mutants(run.claim_id, out_dir=out, progress=show)
-    paths = write_report(runs, out, mutants=mutant_runs)
+    paths = write_report(runs, out, mutants=mutant_runs, machine=resumable)
     return AuditResult(runs, mutant_runs, paths)

@@ -1,0 +1,181 @@
+r"""What a resumable audit keeps on disk: finished *units* of a long check, and finished findings.
+
+A long check splits its work into units (one seed, one configuration, one size panel) with
+:meth:`~unicomp.audit.context.AuditContext.unit`; a :class:`UnitStore` writes each finished unit's result to
+``<out>/units/<ID>/<name>-<hash>.json``, the hash taken over ``(claim, tier, name, params)``
+(:func:`unit_hash`), so an audit stopped after hours resumes after its last finished unit.  A result is
+stored as JSON -- never pickled -- through :func:`encode`, which tags what plain JSON would lose (numpy
+arrays with their dtype and shape, tuples, mappings with non-string keys) so that :func:`decode` gives back
+equal values of the same types.  :func:`load_finding` finds a claim's finished finding at a tier among the
+``<out>/runs/<ID>-<hash>.json`` files the report wrote.
+
+Examples
+--------
+>>> import numpy as np
+>>> back = decode(encode({"x": np.arange(3.0), 2: (1, "a")}))
+>>> back["x"], back[2]
+(array([0., 1., 2.]), (1, 'a'))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unicomp.audit.registry import Finding, get_claim
+from unicomp.errors import InputError
+
+__all__ = ["UnitStore", "decode", "encode", "load_finding", "unit_hash", "write_atomic"]
+
+_ARRAY, _TUPLE, _ITEMS = "__ndarray__", "__tuple__", "__items__"
+
+
+def encode(value: Any, where: str = "result") -> Any:
+    """JSON data for ``value``: numpy arrays and scalars, tuples and non-string keys tagged for :func:`decode`.
+
+    Raises
+    ------
+    InputError
+        For anything else that is not JSON data (a figure, a torch tensor, a model), naming ``where``.
+    """
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise InputError(f"{where}: a {value.dtype} array cannot be stored as JSON (numbers only)")
+        return {_ARRAY: value.tolist(), "dtype": value.dtype.str, "shape": list(value.shape)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, tuple):
+        return {_TUPLE: [encode(v, where) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, where) for v in value]
+    if isinstance(value, Mapping):
+        if all(isinstance(k, str) for k in value) and not {_ARRAY, _TUPLE, _ITEMS} & set(value):
+            return {k: encode(v, where) for k, v in value.items()}
+        return {_ITEMS: [[encode(k, where), encode(v, where)] for k, v in value.items()]}
+    raise InputError(f"{where}: a {type(value).__name__} cannot be stored as JSON (a unit returns data only)")
+
+
+def decode(data: Any) -> Any:
+    """The value :func:`encode` was given (arrays with their dtype and shape, tuples, non-string keys)."""
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if _ARRAY in data:
+        return np.array(data[_ARRAY], dtype=np.dtype(data["dtype"])).reshape(data["shape"])
+    if _TUPLE in data:
+        return tuple(decode(v) for v in data[_TUPLE])
+    if _ITEMS in data:
+        return {_hashable(decode(k)): decode(v) for k, v in data[_ITEMS]}
+    return {k: decode(v) for k, v in data.items()}
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(_hashable(k) for k in key) if isinstance(key, list | tuple) else key
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder (never a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def unit_hash(claim_id: str, tier: str, name: str, params: Mapping[str, Any]) -> str:
+    """Twelve hex digits of the SHA-256 of the canonical JSON of ``(claim, tier, name, params)``.
+
+    >>> unit_hash("FIG3", "full", "seed", {"seed": 0}) == unit_hash("FIG3", "full", "seed", {"seed": 1})
+    False
+    """
+    blob = json.dumps([claim_id, tier, name, encode(dict(params), f"unit {name!r} params")], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+class UnitStore:
+    """The finished units of one claim at one tier, under ``<root>/<ID>/``.
+
+    Parameters
+    ----------
+    root : path
+        The units folder (``<out>/units``).
+    claim_id, tier : str
+    reuse : bool
+        Load a unit already on disk (``False``: recompute and overwrite it, ``--rerun``).
+    """
+
+    def __init__(self, root: str | os.PathLike[str], claim_id: str, tier: str, *, reuse: bool = True) -> None:
+        self.claim_id = get_claim(claim_id).id
+        self.tier = tier
+        self.folder = Path(root) / self.claim_id
+        self.reuse = reuse
+
+    def path(self, name: str, params: Mapping[str, Any]) -> Path:
+        """Where the unit ``name`` with ``params`` is stored."""
+        if not name or not name.replace("-", "").replace("_", "").isalnum():
+            raise InputError(f"unit name must be letters, digits, '-' or '_', got {name!r}")
+        return self.folder / f"{name}-{unit_hash(self.claim_id, self.tier, name, params)}.json"
+
+    def load(self, name: str, params: Mapping[str, Any]) -> tuple[bool, Any]:
+        """``(True, result)`` for a finished unit on disk (when reusing), else ``(False, None)``."""
+        path = self.path(name, params)
+        if not (self.reuse and path.is_file()):
+            return False, None
+        return True, decode(json.loads(path.read_text(encoding="utf-8"))["result"])
+
+    def save(self, name: str, params: Mapping[str, Any], encoded: Any, seconds: float) -> Path:
+        """Store a finished unit (``encoded`` from :func:`encode`) with the seconds it took."""
+        path = self.path(name, params)
+        record = {"claim": self.claim_id, "tier": self.tier, "name": name,
+                  "params": encode(dict(params), f"unit {name!r} params"), "seconds": round(seconds, 3),
+                  "time_utc": datetime.now(UTC).isoformat(timespec="seconds"), "result": encoded}
+        write_atomic(path, json.dumps(record) + "\n")
+        return path
+
+    def plan(self, total: int) -> None:
+        """Record how many units the check has at this tier (read by :meth:`finished_fraction`)."""
+        write_atomic(self.folder / f"plan-{self.tier}.json", json.dumps({"tier": self.tier, "units": total}) + "\n")
+
+    def finished_fraction(self) -> float:
+        """The fraction of this tier's planned units already on disk (0 without a plan)."""
+        plan = self.folder / f"plan-{self.tier}.json"
+        if not (self.reuse and plan.is_file()):
+            return 0.0
+        total = int(json.loads(plan.read_text(encoding="utf-8"))["units"])
+        done = 0
+        for path in self.folder.glob("*-*.json"):
+            if path.name.startswith("plan-"):
+                continue
+            done += json.loads(path.read_text(encoding="utf-8")).get("tier") == self.tier
+        return min(1.0, done / total) if total > 0 else 0.0
+
+
+def load_finding(out_dir: str | os.PathLike[str], claim_id: str, tier: str) -> tuple[Finding, dict[str, Any]] | None:
+    """The newest finished finding of ``claim_id`` at ``tier`` in ``<out>/runs/`` and its stored record."""
+    claim = get_claim(claim_id).id
+    best: tuple[str, dict[str, Any]] | None = None
+    for path in (Path(out_dir) / "runs").glob(f"{claim}-*.json"):
+        row = json.loads(path.read_text(encoding="utf-8"))
+        if row.get("id") != claim or row.get("tier") != tier or "param_hash" not in row:
+            continue
+        when = str(row.get("environment", {}).get("time_utc", ""))
+        if best is None or when > best[0]:
+            best = (when, row)
+    if best is None:
+        return None
+    return Finding.from_dict(best[1]), best[1]
