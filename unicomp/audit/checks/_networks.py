@@ -161,20 +161,23 @@ def learned_outcome(final_losses: ArrayLike, baseline: float, what: str, decides
     return "inconclusive", text + f"; the network did not learn the target, its curve cannot decide; {decides}"
 
 
-def run_seeds(run: Callable[..., Any], tier: str, seeds: Sequence[int], *, full: bool) -> list[dict[str, Any]]:
-    """``run(tier, seed=...)`` for every seed on one torch thread (on the CPU at the quick tier); the data.
+def run_seeds(ctx: AuditContext, run: Callable[..., Any], config: Any, seeds: Sequence[int]) -> list[dict[str, Any]]:
+    """``run(config=config, seed=...)`` for every seed on one torch thread (on the CPU at the quick tier), one
+    resumable unit per seed (:meth:`~unicomp.audit.context.AuditContext.unit`, keyed by the seed and the
+    configuration); the data.
 
     The experiment's own figures are closed: the checks draw ours next to the authors' instead.
     """
     import matplotlib.pyplot as plt
 
-    data = []
-    with torch_threads(1):
-        for seed in seeds:
-            result = run(tier, seed=seed, **({} if full else {"device": "cpu"}))
-            plt.close(result.figure)
-            data.append(result.data)
-    return data
+    def one(seed: int) -> dict[str, Any]:
+        with torch_threads(1):
+            result = run(config=config, seed=seed, **({} if ctx.full else {"device": "cpu"}))
+        plt.close(result.figure)
+        return dict(result.data)
+
+    ctx.plan_units(len(seeds))
+    return [ctx.unit("seed", {"seed": int(seed), "config": repr(config)}, lambda s=seed: one(s)) for seed in seeds]
 
 
 def judge_runs(
@@ -234,13 +237,15 @@ def record_figure(
     scale: str,
     naive: str,
     source: str,
+    reached: str | None = None,
 ) -> None:
     """Judge FIG4/FIG7 (sub-checks (0)-(3) of their modules) and record the finding.
 
     ``members`` names the compression ("width 2000 -> 400, k = 5"); ``ratio`` and ``paper_ratio`` are kept
     members per moment here and in the paper (a smaller ratio is a coarser compression: at the quick tier a
     curve gap above the paper's is then inconclusive); ``scale`` says what decides; ``naive`` describes the
-    baseline; ``source`` the authors' files used (or why absent).
+    baseline; ``source`` the authors' files used (or why absent); ``reached`` the scale a full-tier run
+    reached when it is smaller than the paper's (a caveat on the verdict; the rules are unchanged).
     """
     coarser = None if ctx.full else (f"the quick tier's compression is coarser (d'/N = {ratio:.1f} vs the "
                                      f"paper's {paper_ratio:.1f}); {scale}")
@@ -250,6 +255,9 @@ def record_figure(
     measured["init_moment_error"] = init_error
     ctx.figure(plot_with_authors(ours, theirs, title=lambda key: f"{key}, {members}"))
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
+    if reached is not None and verdict in ("holds", "holds with caveat", "inconclusive"):
+        verdict = "holds with caveat" if verdict == "holds" else verdict
+        caveat = f"{caveat}; {reached}" if caveat else reached
     first = data[0]
     authors = {"source": source, "printed": {str(k): list(v) for k, v in first["reported"].items()},
                **authors_summary(theirs, measured)}

@@ -144,24 +144,32 @@ def _plot(ours: dict[str, Any], theirs: dict[str, Any], titles: dict[str, str]) 
 def run(ctx: AuditContext) -> None:
     fig3 = ctx.require("unicomp.experiments.fig3_dataset")
     seeds = list(SEEDS_FULL) if ctx.full else [0]
-    results = [fig3.run_fig3(ctx.tier, seed=seed) for seed in seeds]
-    labels = list(results[0].data["final_test_mse"])
+    config = fig3.TIERS[ctx.tier]
+
+    def one(seed: int) -> dict[str, Any]:
+        result = fig3.run_fig3(config=config, seed=seed)
+        plt.close(result.figure)
+        return dict(result.data)
+
+    ctx.plan_units(len(seeds))  # one resumable unit per seed (about 15 minutes each at the full tier)
+    results = [ctx.unit("seed", {"seed": seed, "config": repr(config)}, lambda s=seed: one(s)) for seed in seeds]
+    labels = list(results[0]["final_test_mse"])
     outcomes: list[Outcome] = []
     measured: dict[str, Any] = {}
     ours_curves: dict[str, Any] = {}
     for label in labels:
-        finals = [r.data["final_test_mse"][label] for r in results]
+        finals = [r["final_test_mse"][label] for r in results]
         lo, lc, ln = (np.array([f[run] for f in finals]) for run in RUNS)
         sub, measured[label] = _judge(label, lo, lc, ln, np.array([f["subsets"] for f in finals]))
         outcomes += sub
-        runs = [r.data["runs"][label] for r in results]
+        runs = [r["runs"][label] for r in results]
         ours_curves[label] = {"epochs": runs[0]["epochs"], "test_loss": {
             n: np.stack([r["test_loss"][n] for r in runs]) for n in RUNS}}
-    moments = [r.data["moment_error"] for r in results]
+    moments = [r["moment_error"] for r in results]
     outcomes.append(dataset_moment_outcome(moments, "compressed training set"))
     anchors = ctx.anchors()
     theirs, their_finals = _authors(anchors, labels) if anchors else ({}, {})
-    config = results[0].data["config"]
+    config = results[0]["config"]
     titles = {run["label"]: f"{run['label']} (lr {run['lr']:g})" for run in config["runs"]}
     ctx.figure(_plot(ours_curves, theirs, titles))
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
@@ -176,14 +184,14 @@ def run(ctx: AuditContext) -> None:
                 "note": "their teacher is another random draw: absolute MSEs are shown, not judged; their "
                         "excess_fraction is against their naive run (ours: excess_fraction_vs_naive)"}
                if their_finals else None)
-    ctx.record(verdict, {**measured, "moment_error": max(moments), "seconds": [r.data["seconds"] for r in results]},
+    ctx.record(verdict, {**measured, "moment_error": max(moments), "seconds": [r["seconds"] for r in results]},
                evidence, caveat=caveat,
                authors=authors,
                baseline={"naive": "first 1000 rows, unit weights (the paper's baseline)",
                          "random_subsets": "uniformly random 1000 rows, unit weights, same initialisation"},
                params={**{k: v for k, v in config.items() if k != "runs"}, "runs": [str(r) for r in config["runs"]],
                        "several": SEVERAL, "close": CLOSE, "resolve": RESOLVE, "compression":
-                       results[0].data["compression"]},
+                       results[0]["compression"]},
                seeds=seeds)
 
 

@@ -53,7 +53,7 @@ PAPER_RATIO = 800 / 165
 def run(ctx: AuditContext) -> None:
     fig7 = ctx.require("unicomp.experiments.fig7_attention")
     seeds = [0, 1, 2] if ctx.full else [0, 1]
-    data = run_seeds(fig7.run_fig7, ctx.tier, seeds, full=ctx.full)
+    data = run_seeds(ctx, fig7.run_fig7, fig7.TIERS[ctx.tier], seeds)
     cfg = data[0]["config"]
     printed = data[0]["reported"]
     anchors = ctx.anchors()
