@@ -1,0 +1,192 @@
+"""The resumable full tier: units computed once and reloaded, findings resumed, --rerun, --budget, the ETA.
+
+Every test runs a tiny fake check in place of a claim's module (``runner.check_module`` monkeypatched), so
+the whole file takes about a second.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from unicomp.audit import runner
+from unicomp.audit.cache import UnitStore, decode, encode, load_finding
+from unicomp.audit.context import AuditContext
+from unicomp.audit.registry import Registry, get_claim
+from unicomp.audit.schedule import choose_tier, eta_seconds, parse_duration, progress_line
+from unicomp.errors import InputError
+
+CLAIM = "NEWTON"
+
+
+class FakeCheck:
+    """A check of ``CLAIM`` with ``units`` units; counts the units computed and the check's runs."""
+
+    def __init__(self, units: int = 3) -> None:
+        self.units = units
+        self.computed: list[int] = []
+        self.calls = 0
+        self.results: list[Any] = []
+
+    def run(self, ctx: AuditContext) -> None:
+        self.calls += 1
+        ctx.plan_units(self.units)
+        self.results = [ctx.unit("seed", {"seed": s}, lambda s=s: self._compute(s)) for s in range(self.units)]
+        ctx.record("holds", {"total": float(sum(r["sum"] for r in self.results))}, "fake check")
+
+    def _compute(self, seed: int) -> dict[str, Any]:
+        self.computed.append(seed)
+        return {"sum": np.float64(seed), "values": np.arange(seed + 1, dtype=np.float32), "pair": (seed, "x")}
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeCheck:
+    check = FakeCheck()
+    monkeypatch.setattr(runner, "check_module", lambda claim_id: SimpleNamespace(run=check.run))
+    return check
+
+
+def _audit(out: Path, **kwargs: Any) -> tuple[runner.AuditResult, str]:
+    stream = io.StringIO()
+    result = runner.audit(CLAIM, out_dir=out, stream=stream, **{"tier": "full", **kwargs})
+    return result, stream.getvalue()
+
+
+def test_a_unit_is_computed_once_and_reloaded_with_its_types(fake: FakeCheck, tmp_path: Path) -> None:
+    _audit(tmp_path)
+    first = fake.results
+    assert fake.computed == [0, 1, 2]
+    for path in (tmp_path / "runs").glob("*.json"):  # the finding gone: the check runs, its units reload
+        path.unlink()
+    _, log = _audit(tmp_path)
+    assert fake.calls == 2 and fake.computed == [0, 1, 2]
+    assert "[NEWTON 3/3 units]" in log and log.count(", resumed") == 3
+    for a, b in zip(first, fake.results, strict=True):
+        assert a["values"].dtype == b["values"].dtype == np.float32
+        np.testing.assert_array_equal(a["values"], b["values"])
+        assert a["pair"] == b["pair"] == (a["pair"][0], "x")
+    assert len(list((tmp_path / "units" / CLAIM).glob("seed-*.json"))) == 3
+
+
+def test_an_interrupted_check_resumes_after_its_last_finished_unit(fake: FakeCheck, tmp_path: Path) -> None:
+    original = fake._compute
+
+    def stop_at_two(seed: int) -> dict[str, Any]:
+        if seed == 2:
+            raise KeyboardInterrupt  # the session stopped in the third unit
+        return original(seed)
+
+    fake._compute = stop_at_two  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        _audit(tmp_path)
+    fake._compute = original  # type: ignore[method-assign]
+    _audit(tmp_path)
+    assert fake.computed == [0, 1, 2]  # units 0 and 1 were not recomputed
+
+
+def test_a_finished_finding_is_resumed_not_rerun(fake: FakeCheck, tmp_path: Path) -> None:
+    first, _ = _audit(tmp_path)
+    result, log = _audit(tmp_path)
+    assert fake.calls == 1
+    assert result.runs[0].resumed and result.runs[0].finding.to_dict() == first.runs[0].finding.to_dict()
+    assert "resumed: ran" in log
+    report = json.loads((tmp_path / "report.json").read_text())
+    row = next(r for r in report if r["id"] == CLAIM)
+    assert row["resumed"]
+    stored = load_finding(tmp_path, CLAIM, "full")
+    assert stored is not None and stored[1]["environment"]["time_utc"] == row["environment"]["time_utc"]
+    assert load_finding(tmp_path, CLAIM, "quick") is None  # another tier is never taken for this one
+
+
+def test_rerun_recomputes_the_finding_and_every_unit(fake: FakeCheck, tmp_path: Path) -> None:
+    _audit(tmp_path)
+    result, _ = _audit(tmp_path, rerun=True)
+    assert fake.calls == 2 and fake.computed == [0, 1, 2, 0, 1, 2]
+    assert not result.runs[0].resumed
+
+
+def test_the_quick_tier_neither_resumes_nor_stores_units(fake: FakeCheck, tmp_path: Path) -> None:
+    _audit(tmp_path, tier="quick")
+    _audit(tmp_path, tier="quick")
+    assert fake.calls == 2 and fake.computed == [0, 1, 2] * 2
+    assert not (tmp_path / "units").exists() and not (tmp_path / "machine.json").exists()
+
+
+def test_the_full_tier_writes_machine_and_the_runs_table(fake: FakeCheck, tmp_path: Path) -> None:
+    _audit(tmp_path)
+    machine = json.loads((tmp_path / "machine.json").read_text())
+    assert {"cpu", "cores", "memory_gib", "os", "python", "versions", "git_commit", "date_utc"} <= set(machine)
+    assert f"| {CLAIM} | full | holds |" in (tmp_path / "report.md").read_text()
+
+
+@pytest.fixture
+def expected(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    times = get_claim(CLAIM).expected_s
+    monkeypatch.setitem(times, "quick", 1.0)  # type: ignore[index]
+    monkeypatch.setitem(times, "full", 1000.0)  # type: ignore[index]
+    return times  # type: ignore[return-value]
+
+
+def test_budget_picks_the_largest_tier_that_fits(fake: FakeCheck, expected: dict[str, float], tmp_path: Path) -> None:
+    result, _ = _audit(tmp_path / "a", budget=60.0)
+    assert [r.finding.tier for r in result.runs if r.finding] == ["quick"]
+    result, _ = _audit(tmp_path / "b", budget=2000.0)
+    assert [r.finding.tier for r in result.runs if r.finding] == ["full"]
+    result, log = _audit(tmp_path / "c", budget=0.5)
+    assert result.runs == [] and "left out" in log
+
+
+def test_budget_counts_the_units_already_finished(fake: FakeCheck, expected: dict[str, float],
+                                                  tmp_path: Path) -> None:
+    store = UnitStore(tmp_path / "units", CLAIM, "full")
+    store.plan(3)
+    for s in range(3):  # all three units of the full tier on disk: nothing left to compute
+        store.save("seed", {"seed": s}, encode({"sum": float(s)}), 1.0)
+    result, _ = _audit(tmp_path, budget=60.0)
+    assert [r.finding.tier for r in result.runs if r.finding] == ["full"] and fake.computed == []
+
+
+def test_choose_tier_and_eta_arithmetic() -> None:
+    assert choose_tier({"quick": 10, "full": 900}, 899, remaining=lambda t, e: e) == "quick"
+    assert choose_tier({"quick": 10, "full": 900}, 900, remaining=lambda t, e: e) == "full"
+    assert choose_tier({"quick": 10}, 10**6, remaining=lambda t, e: e) == "quick"  # full never measured
+    assert choose_tier({"quick": 10, "full": 900}, 5, remaining=lambda t, e: e) is None
+    # before a unit: expected x (1 - cached fraction) - elapsed, never below 0
+    assert eta_seconds(1000.0, total=4, done=0, unit_seconds=[], cached_fraction=0.5, elapsed=100.0) == 400.0
+    assert eta_seconds(100.0, total=4, done=0, unit_seconds=[], elapsed=500.0) == 0.0
+    assert eta_seconds(None, total=4, done=0, unit_seconds=[]) is None
+    # after units: mean computed unit x units left (loaded units count as done, not in the mean)
+    assert eta_seconds(1000.0, total=8, done=3, unit_seconds=[60.0, 120.0]) == 450.0
+    line = progress_line("FIG3", done=3, total=8, elapsed=2460, eta=3300)
+    assert line == "[FIG3 3/8 units] 41 min elapsed, ETA 55 min"
+
+
+def test_parse_duration() -> None:
+    assert [parse_duration(t) for t in ("2h", "90m", "1h30m", "45s", "10", "1.5h")] == [7200, 5400, 5400, 45, 10, 5400]
+    for bad in ("", "soon", "-5m", "0", "5d"):
+        with pytest.raises(InputError, match="--budget"):
+            parse_duration(bad)
+
+
+def test_unit_encoding_round_trip_and_refusals() -> None:
+    value = {"a": np.arange(6, dtype=np.int16).reshape(2, 3), 3: [np.float64(1.5), (1, 2)], "t": None}
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert back["a"].dtype == np.int16 and back["a"].shape == (2, 3) and back[3] == [1.5, (1, 2)]
+    with pytest.raises(InputError, match="unit 'seed'"):
+        encode({"fig": object()}, "unit 'seed'")
+    with pytest.raises(InputError, match="unit name"):
+        UnitStore("/tmp", CLAIM, "full").path("../escape", {})
+
+
+def test_units_without_a_store_are_computed_every_time(tmp_path: Path) -> None:
+    ctx = AuditContext(CLAIM, "full", tmp_path, Registry())
+    calls = []
+    for _ in range(2):
+        ctx.unit("seed", {"seed": 0}, lambda: calls.append(1) or {"x": np.ones(2)})
+    assert len(calls) == 2 and not (tmp_path / "units").exists()
