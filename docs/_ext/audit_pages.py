@@ -52,9 +52,11 @@ _HOW = {"evidence": "run `make audit-full` (`unicomp audit --full --out paper_ch
         "report": "run `make test` (or `pytest paper_checks`, or `unicomp audit`)"}
 
 
-def _note(origin: str) -> str:
+def _note(origin: str, runs: bool) -> str:
+    found = (" Its findings in `runs/` are shown claim by claim on the audit page, the gallery and the derivation "
+             "pages.") if runs else ""
     return (f"```{{note}}\nNo report was in `paper_checks/{origin}/` when this copy of the documentation was "
-            f"built, so none is shown here. To include one, {_HOW[origin]} and rebuild.\n```\n")
+            f"built, so none is shown here.{found} To include one, {_HOW[origin]} and rebuild.\n```\n")
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -71,7 +73,7 @@ def _mirror(source: Path, target: Path, origin: str) -> None:
     if (source / "report.md").is_file():
         shutil.copy2(source / "report.md", target / "report.md")
     else:
-        (target / "report.md").write_text(_note(origin), encoding="utf-8")
+        (target / "report.md").write_text(_note(origin, any((source / "runs").glob("*.json"))), encoding="utf-8")
     if (source / "figures").is_dir():
         shutil.copytree(source / "figures", target / "figures")
 
@@ -106,6 +108,14 @@ def _prepare(app: Sphinx) -> None:
     prepare(Path(app.srcdir), Path(evidence) if evidence else EVIDENCE, Path(report) if report else REPORT)
 
 
+def _verbatim(children: list[nodes.Node]) -> nodes.container:
+    """``children`` in a container whose text Sphinx leaves as written (no smart quotes: ``--full`` stays)."""
+    container = nodes.container(classes=["unicomp-audit"])
+    container.extend(children)
+    container["support_smartquotes"] = False
+    return container
+
+
 def _inline(text: str) -> list[nodes.Node]:
     """``text`` as inline nodes, each span between backticks as code (the same on Markdown and rst pages)."""
     return [nodes.literal(part, part) if i % 2 else nodes.Text(part)
@@ -120,8 +130,9 @@ class _AuditBase(SphinxDirective):
         self.env.note_dependency(str(path))
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
-    def heading(self, entry: dict[str, Any]) -> nodes.paragraph:
-        """``Audit, claim X (label; from ...): **verdict** -- caveat: ... .``"""
+    def heading(self, entry: dict[str, Any], *, caveat: bool = True) -> nodes.paragraph:
+        """``Audit, claim X (label; from ...): **verdict** -- caveat: ... .`` (the caveat only named if not
+        ``caveat``)."""
         result = entry["result"]
         para = nodes.paragraph()
         para += nodes.Text(f"Audit, claim {entry['claim']} ({result['label']}; from ")
@@ -129,7 +140,7 @@ class _AuditBase(SphinxDirective):
         para += nodes.Text("): ")
         para += nodes.strong(text=str(result["verdict"]))
         if result["caveat"]:
-            para += nodes.Text(f" -- caveat: {result['caveat']}")
+            para += nodes.Text(f" -- caveat: {result['caveat']}" if caveat else " (with a caveat, in the report)")
         para += nodes.Text(".")
         return para
 
@@ -170,18 +181,13 @@ class AuditDirective(_AuditBase):
     def run(self) -> list[nodes.Node]:
         claim = self.arguments[0].upper()
         entry = next((e for e in self.shown() if e["claim"] == claim), None)
-        container = nodes.container(classes=["unicomp-audit"])
         if entry is None or entry["result"] is None:
             text = (f"No audit result for claim {claim} was present when these pages were built; run "
                     f"`unicomp audit --claims {claim}` (quick tier) or `make audit-full` and rebuild to show it.")
-            container += nodes.paragraph("", "", *_inline(text))
-            return [container]
-        container += self.heading(entry)
+            return [_verbatim([nodes.paragraph("", "", *_inline(text))])]
         evidence = str(entry["result"]["evidence"])
-        container += nodes.paragraph(evidence, evidence)
-        container.extend(self.notes(entry))
-        container.extend(self.figures(entry))
-        return [container]
+        return [_verbatim([self.heading(entry), nodes.paragraph(evidence, evidence), *self.notes(entry),
+                           *self.figures(entry)])]
 
 
 def _table(name: str, widths: list[int], header: list[str], rows: list[list[str]]) -> nodes.table:
@@ -226,7 +232,9 @@ class AuditTableDirective(_AuditBase):
             verdict = str(r["verdict"]) + (f" ({r['caveat']})" if r["caveat"] else "")
             rows.append([entry["claim"], r["source"], verdict, r["label"], f"paper_checks/{r['origin']}/"])
         header = ["claim", "source", "verdict", "tier, date, machine", "from"]
-        return [_table("unicomp-audit-table", [12, 10, 30, 30, 18], header, rows)]
+        table = _table("unicomp-audit-table", [12, 10, 30, 30, 18], header, rows)
+        table["support_smartquotes"] = False
+        return [table]
 
 
 class AuditFiguresDirective(_AuditBase):
@@ -242,9 +250,9 @@ class AuditFiguresDirective(_AuditBase):
             if entry["result"] is None or not entry["result"]["figures"]:
                 continue
             out.append(nodes.rubric(entry["claim"], entry["claim"]))
-            out.append(self.heading(entry))
+            out.append(self.heading(entry, caveat=False))
             out.extend(self.figures(entry))
-        return out
+        return [_verbatim(out)]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from html import unescape
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -74,7 +75,7 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
     report = _write(tmp_path / "report", [
         _row("FIG3", "holds with caveat", "quick", "2026-11-30T03:00:00+00:00"),
         _row("FIG4", "inconclusive", "quick", "2026-11-30T03:00:00+00:00", figures=["figures/FIG4.png"],
-             authors={"source": "fig4/"}),
+             authors={"source": "fig4/"}, caveat="the paper's scale decides (--full: a GPU job)"),
         _row("NEWTON", "holds", "quick", "2026-11-30T03:00:00+00:00"),
         {"id": "PACKING", "verdict": "not run"},
     ], runs=[_row("PACKING", "holds", "quick", "2026-11-29T12:00:00+00:00")], figures=["FIG4.png"])
@@ -159,16 +160,18 @@ def test_pages_label_tier_date_and_authors(dirs: tuple[Path, Path], tmp_path: Pa
     app = Sphinx(str(src), str(src), str(out), str(tmp_path / "doctrees"), "html", status=None,
                  warningiserror=True, freshenv=True)
     app.build()
-    html = (out / "index.html").read_text(encoding="utf-8")
+    html = unescape((out / "index.html").read_text(encoding="utf-8"))
     assert "FIG3 (src FIG3), full tier, 2026-11-30 05:00:00 UTC, on Test CPU 9000" in html
     # Of FIG3's two figures only the one named -authors claims the authors' data; FIG4's one figure does.
-    assert html.count("Drawn with the authors’ own measured counterpart (moment_compression/fig3/loss.csv)") == 1
-    assert "Drawn with the authors’ own measured counterpart (moment_compression/fig4/)" in html
+    assert html.count("Drawn with the authors' own measured counterpart (moment_compression/fig3/loss.csv)") == 1
+    assert "Drawn with the authors' own measured counterpart (moment_compression/fig4/)" in html
     assert "The committed full-tier run did not complete" in html
+    assert "caveat: the paper's scale decides (--full: a GPU job)." in html  # as written: no smart quotes
     assert "No audit result for claim FTSP" in html
     assert (out / "_images" / "FIG3-authors.png").is_file()
-    gallery = (out / "gallery.html").read_text(encoding="utf-8")
+    gallery = unescape((out / "gallery.html").read_text(encoding="utf-8"))
     assert "2 of 21 claims shown at the full tier, 3 at the quick tier, 16 without a result." in gallery
+    assert "inconclusive</strong> (with a caveat, in the report)." in gallery
     generated = src / "_generated" / "audit"
     assert (generated / "evidence" / "report.md").read_text(encoding="utf-8") == "# report of evidence\n"
     # Unchanged results leave shown.json untouched (pages are not re-read); a missing report gets the note.
@@ -179,3 +182,14 @@ def test_pages_label_tier_date_and_authors(dirs: tuple[Path, Path], tmp_path: Pa
     before = (generated / "shown.json").stat().st_mtime_ns
     _load("audit_pages").prepare(src, evidence, tmp_path / "gone")
     assert (generated / "shown.json").stat().st_mtime_ns == before
+
+
+def test_evidence_committed_as_runs_only(ev: ModuleType, tmp_path: Path) -> None:
+    # The full tier's findings may be committed without report.json/report.md: they are still shown.
+    evidence = _write(tmp_path / "evidence", None, runs=[_row("BALL", "holds", "full", "2026-11-30T05:00:00+00:00")])
+    (ball,) = [s.result for s in ev.select(evidence, tmp_path / "none") if s.result is not None]
+    assert (ball.row["id"], ball.tier, ball.origin) == ("BALL", "full", "evidence")
+    assert "1 of 21 claims at the full tier -- holds 1." in ev.readme_line(evidence)
+    _load("audit_pages").prepare(tmp_path / "src", evidence, tmp_path / "none")
+    note = (tmp_path / "src" / "_generated" / "audit" / "evidence" / "report.md").read_text(encoding="utf-8")
+    assert "No report was in `paper_checks/evidence/`" in note and "Its findings in `runs/` are shown" in note
