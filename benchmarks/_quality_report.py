@@ -132,7 +132,11 @@ def big_lines(big: dict[str, Any] | None) -> list[str]:
 
 
 def pareto(clouds: list[dict[str, Any]], ms: list[int], path: Path) -> None:
-    """log error against log wall time: one marker per method and the authors', geo-means per m."""
+    """log error against log wall time, one marker per method and the authors', one colour per m.
+
+    The error of a method is its geo-mean ratio to the authors' error on the same clouds (over functions and
+    clouds; the authors sit at 1), so a method run on fewer clouds (greedy) is still compared like for like.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -143,15 +147,15 @@ def pareto(clouds: list[dict[str, Any]], ms: list[int], path: Path) -> None:
     colours = dict(zip(ms, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
     for m in ms:
         rows = [r for r in clouds if r["m"] == m]
-        recs = {"authors": [r["authors"] for r in rows]}
-        recs |= {meth: [r["methods"][meth] for r in rows if meth in r["methods"]] for meth in methods_of(rows)}
-        for who, rs in recs.items():
-            x = geo([r["wall_seconds"] for r in rs])
-            y = geo([e for r in rs for e in r["errors"].values()])
-            ax.scatter(x, y, marker=markers[who], color=colours[m], s=60,
-                       label=f"{who}, m = {m}")
-    ax.set(xscale="log", yscale="log", xlabel="wall seconds (geo-mean over clouds)",
-           ylabel="error (geo-mean over functions and clouds)", title="k = 5, d = 8000 -> 800")
+        ax.scatter(geo([r["authors"]["wall_seconds"] for r in rows]), 1.0, marker=markers["authors"],
+                   color=colours[m], s=60, label=f"authors, m = {m}")
+        for meth in methods_of(rows):
+            y = geo([v for f in FUNCTIONS for v in ratios(rows, meth, f)])
+            x = geo([r["methods"][meth]["wall_seconds"] for r in rows if meth in r["methods"]])
+            ax.scatter(x, y, marker=markers[meth], color=colours[m], s=60, label=f"{meth}, m = {m}")
+    ax.axhline(TARGET, color="grey", linestyle="--", linewidth=1)
+    ax.set(xscale="log", yscale="log", xlabel="wall seconds (geo-mean over clouds; machine loaded)",
+           ylabel="error / authors' error (geo-mean)", title="k = 5, d = 8000 -> 800; dashed: target 0.2")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -167,13 +171,16 @@ def write(result: dict[str, Any], folder: Path, stem: str) -> None:
     (folder / f"{stem}.json").write_text(json.dumps(result, indent=1, default=float))
     env = result["environment"]
     p = result["params"]
+    src = result["source"]
+    dirty = src["uncommitted_in_unicomp"]
     lines = [
         "# Quality against the authors' compressor (bench_quality.py, issue 11)", "",
         f"{env['date']}, {env['machine']['cpu']} ({env['machine']['cores']} cores), threads {env['threads']}, "
         f"unicomp {env['versions']['unicomp']}, numpy {env['versions']['numpy']}; load average at the start "
         f"{tuple(round(v, 1) for v in result['load_average_at_start'])}, at the end "
         f"{tuple(round(v, 1) for v in result['load_average_at_end'])} (other jobs shared the {os.cpu_count()} "
-        "cores: times are upper bounds; ratios compare runs of the same invocation).", "",
+        "cores: times are upper bounds; ratios compare runs of the same invocation).  Commit "
+        f"{src['commit'][:10]}{'; uncommitted package changes: ' + repr(dirty) if dirty else ''}.", "",
         f"k = {p['k']}, d = {p['d']} -> {p['d'] // 10}, {p['seeds']} seeds x (uniform, Gaussian, clustered) per m; "
         "functions and clouds: `benchmarks/_panel.py`.  Error = |sum_j c'_j g(w'_j) - sum_i g(w_i)| / d "
         "(math.fsum).  Greedy: "

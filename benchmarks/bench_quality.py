@@ -35,6 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse
 import importlib
 import math
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _authors import AuthorsCache, AuthorsRun, find_python, find_source, run_authors
+from _authors import ROOT, AuthorsCache, AuthorsRun, find_python, find_source, run_authors
 from _panel import KINDS, cloud, cloud_hash, panel
 from bench_recombine import best_time, scaled_residual
 
@@ -162,6 +163,15 @@ def fill_cache(authors: Authors, ms: list[int], seeds: range, big: bool) -> None
               f"{' (cache)' if run.cached else ''}", flush=True)
 
 
+def source_state() -> dict[str, str]:
+    """The commit measured and any uncommitted change of the package (other work shares the checkout)."""
+    def git(*cmd: str) -> str:
+        out = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=False)
+        return out.stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"), "uncommitted_in_unicomp": git("status", "--porcelain", "unicomp")}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     python, source = find_python(args.authors_python), find_source()
@@ -180,13 +190,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     load_start = os.getloadavg()
     clouds = []
-    for m in (int(v) for v in args.ms.split(",")):
-        for seed in range(seeds):
+    for seed in range(seeds):  # the timed seeds first: the cache of the others may still be filling
+        for m in (int(v) for v in args.ms.split(",")):
             for kind in KINDS:
                 greedy = args.all_greedy or (seed == 0 and kind == KINDS[0])
                 clouds.append(one_cloud(authors, m, kind, seed, methods, seed < args.timed_seeds, greedy))
     big = None if args.quick or args.no_big else big_case(authors, methods)
     write({"params": vars(args) | {"methods": list(methods), "seeds": seeds, "k": K, "d": D},
+           "source": source_state(),
            "load_average_at_start": load_start, "load_average_at_end": os.getloadavg(),
            "clouds": clouds, "big": big}, RESULTS, "quality_quick" if args.quick else "quality")
     return 0
