@@ -27,12 +27,20 @@ The measurement covers one training map (SGD with cosine decay) and one readout 
 inputs): the verdict is at best "holds with caveat" naming that limit.  ReLU, which violates the theorem's
 analyticity assumption but is what the paper trains, is audited in FIG4 (and FIG7 for attention heads).
 The authors published no data for this sweep (their Fig. 4 curves are compared in FIG4).
+
+Each (seed, width) pair is one resumable unit (:meth:`~unicomp.audit.context.AuditContext.unit`): the
+experiment run for that seed and width alone (a seed's runs at different widths share nothing).  The full
+tier is the experiment's full configuration with the fields of :data:`CPU_FULL` replaced.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, replace
+from types import ModuleType
+from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 from numpy.typing import NDArray
 
@@ -75,13 +83,52 @@ def shrink_verdict(x: NDArray[np.float64], gaps: NDArray[np.float64], what: str)
     return ("inconclusive", text + "; the interval reaches the threshold: more seeds decide"), fit
 
 
+#: The full tier on two CPU cores: the experiment's full configuration without its widest network (width
+#: 16000: one seed's runs at that width take about two hours on an idle core, measured scale from the quick
+#: tier's 9e-8 s per neuron-sample-epoch), so that every unit stays well under two hours.
+CPU_FULL: dict[str, Any] = {"widths": (1000, 2000, 4000, 8000)}
+
+
+def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str, Any], Any]:
+    """Both sweeps of :func:`~unicomp.experiments.dlth_smooth.run_dlth_smooth`, one unit per (seed, width);
+    the experiment's data (same fields and shapes) and its figure."""
+    from unicomp.experiments._common import torch_threads
+
+    def one(seed: int, width: int) -> dict[str, Any]:
+        part = replace(config, seeds=(seed,), widths=(width,), width=width,
+                       degrees=config.degrees if width == config.width else (config.degree,))
+        with torch_threads(1):
+            result = smooth.run_dlth_smooth(config=part)
+        plt.close(result.figure)
+        data, deg = result.data, result.data["degree_sweep"]
+        return {"degree_gap": deg["gap"][:, 0], "naive_gap": float(deg["naive_gap"][0]),
+                "width_gap": float(data["width_sweep"]["gap"][0, 0]),
+                "init_moment_error": float(data["init_moment_error"]), "seconds": float(data["seconds"])}
+
+    pairs = [(int(s), int(w)) for s in config.seeds for w in config.widths]
+    ctx.plan_units(len(pairs))
+    cells = {(s, w): ctx.unit("cell", {"seed": s, "width": w, "config": repr(config)}, lambda s=s, w=w: one(s, w))
+             for s, w in pairs}
+    main = [cells[int(s), config.width] for s in config.seeds]
+    data = {
+        "config": asdict(config),
+        "degree_sweep": {"degrees": np.asarray(config.degrees), "gap": np.stack([c["degree_gap"] for c in main], 1),
+                         "naive_gap": np.array([c["naive_gap"] for c in main])},
+        "width_sweep": {"widths": np.asarray(config.widths),
+                        "gap": np.array([[cells[int(s), int(w)]["width_gap"] for s in config.seeds]
+                                         for w in config.widths])},
+        "init_moment_error": max(c["init_moment_error"] for c in cells.values()),
+        "seconds": sum(c["seconds"] for c in cells.values()),
+    }
+    return data, smooth.plot_smooth(data)
+
+
 def run(ctx: AuditContext) -> None:
     smooth = ctx.require("unicomp.experiments.dlth_smooth")
-    common = ctx.require("unicomp.experiments._common")
-    with common.torch_threads(1):
-        result = smooth.run_dlth_smooth(ctx.tier, **({} if ctx.full else {"device": "cpu"}))
-    data = result.data
-    ctx.figure(result.figure)
+    config = (replace(smooth.TIERS["full"], **CPU_FULL) if ctx.full
+              else replace(smooth.TIERS["quick"], device="cpu"))
+    data, figure = sweep(ctx, smooth, config)
+    ctx.figure(figure)
     cfg = data["config"]
     deg, wid = data["degree_sweep"], data["width_sweep"]
     degrees = np.asarray(deg["degrees"], dtype=float)
@@ -111,7 +158,9 @@ def run(ctx: AuditContext) -> None:
                      f"subnetwork {', '.join(f'{g:.2e}' for g in naive)} (per seed)"))
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
     scope = ("one training map (SGD, cosine decay) and one readout (outputs on "
-             f"{cfg['n_probe']} probe inputs), tanh only; ReLU is audited in FIG4/FIG7")
+             f"{cfg['n_probe']} probe inputs), tanh only; ReLU is audited in FIG4/FIG7"
+             + (f"; widths up to {max(cfg['widths'])} on two CPU cores (the experiment's full tier adds width "
+                f"{max(smooth.TIERS['full'].widths)}, about two hours per seed on one core)" if ctx.full else ""))
     if verdict == "holds":
         verdict, caveat = "holds with caveat", scope
     elif verdict in ("holds with caveat", "inconclusive"):
