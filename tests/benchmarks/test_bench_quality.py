@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import bench_quality
 from _authors import AuthorsCache, run_authors, to_indices
 from _panel import FUNCTIONS, KINDS, cloud, cloud_hash, panel
+from _quality_report import summarise, write
 
 from unicomp.numerics.compress import compress
 
@@ -104,3 +106,27 @@ def test_skips_cleanly_without_the_anchors(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("UNICOMP_ANCHORS", str(tmp_path))
     assert bench_quality.main(["--quick", "--authors-python", sys.executable]) == 0
     assert "repository" in capsys.readouterr().out
+
+
+def _record(error: float, wall: float) -> dict[str, Any]:
+    return {"errors": dict.fromkeys(FUNCTIONS, error), "wall_seconds": wall, "cpu_seconds": wall, "size": 8,
+            "min_weight": 1.0, "residual": 1e-16}
+
+
+def test_summary_geo_means_ratios_and_times_only_clouds_timed_in_the_same_run(tmp_path: Path) -> None:
+    clouds = [
+        {"m": 2, "kind": "uniform", "seed": 0, "authors": _record(1.0, 100.0) | {"timed_here": True},
+         "methods": {"fast": _record(0.1, 0.5), "slow": _record(4.0, 50.0)}},
+        {"m": 2, "kind": "gaussian", "seed": 0, "authors": _record(2.0, 1.0) | {"timed_here": False},
+         "methods": {"fast": _record(0.4, 0.5)}},
+    ]
+    summary = summarise(clouds)
+    assert summary["fast"]["2"]["sigmoid"] == pytest.approx(math.sqrt(0.02))  # geo-mean of 0.1 and 0.2
+    assert summary["slow"]["all"]["poly"] == pytest.approx(4.0)
+    assert summary["fast"]["2"]["speed_wall"] == [200.0]  # the cached cloud's time is not a ratio
+    write({"params": {"k": 5, "d": 80, "seeds": 1, "all_greedy": False}, "source": {"commit": "0" * 40,
+           "uncommitted_in_unicomp": ""}, "load_average_at_start": (1.0, 1.0, 1.0),
+           "load_average_at_end": (1.0, 1.0, 1.0), "clouds": clouds, "big": None}, tmp_path, "q")
+    text = (tmp_path / "q.md").read_text()
+    assert "**0.14** pass" in text and "4.00 fail" in text
+    assert (tmp_path / "q_pareto.png").stat().st_size > 0
