@@ -97,6 +97,11 @@ def _entry(shown: Shown) -> dict[str, Any]:
 def prepare(srcdir: Path, evidence: Path = EVIDENCE, report: Path = REPORT) -> None:
     """Mirror both directories under ``srcdir/_generated/audit`` and write ``shown.json``."""
     base = srcdir / "_generated" / "audit"
+    for stale in base.glob("*") if base.is_dir() else []:  # e.g. an older layout's files
+        if stale.is_dir() and stale.name not in {"evidence", "report"}:
+            shutil.rmtree(stale)
+        elif stale.is_file() and stale.name != "shown.json":
+            stale.unlink()
     for origin, source in (("evidence", evidence), ("report", report)):
         _mirror(source, base / origin, origin)
     shown = [_entry(s) for s in select(evidence, report)]
@@ -131,8 +136,8 @@ class _AuditBase(SphinxDirective):
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
     def heading(self, entry: dict[str, Any], *, caveat: bool = True) -> nodes.paragraph:
-        """``Audit, claim X (label; from ...): **verdict** -- caveat: ... .`` (the caveat only named if not
-        ``caveat``)."""
+        """``Audit, claim X (label; from ...): **verdict** -- caveat: ... .``; with ``caveat=False`` (the gallery)
+        a caveat is mentioned, not quoted."""
         result = entry["result"]
         para = nodes.paragraph()
         para += nodes.Text(f"Audit, claim {entry['claim']} ({result['label']}; from ")

@@ -190,6 +190,10 @@ def test_evidence_committed_as_runs_only(ev: ModuleType, tmp_path: Path) -> None
     (ball,) = [s.result for s in ev.select(evidence, tmp_path / "none") if s.result is not None]
     assert (ball.row["id"], ball.tier, ball.origin) == ("BALL", "full", "evidence")
     assert "1 of 21 claims at the full tier -- holds 1." in ev.readme_line(evidence)
+    old = tmp_path / "src" / "_generated" / "audit"
+    (old / "runs").mkdir(parents=True)
+    (old / "report.md").write_text("an older layout's copy", encoding="utf-8")
     _load("audit_pages").prepare(tmp_path / "src", evidence, tmp_path / "none")
+    assert sorted(p.name for p in old.iterdir()) == ["evidence", "report", "shown.json"]
     note = (tmp_path / "src" / "_generated" / "audit" / "evidence" / "report.md").read_text(encoding="utf-8")
     assert "No report was in `paper_checks/evidence/`" in note and "Its findings in `runs/` are shown" in note
