@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -49,7 +49,7 @@ from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law
 from unicomp.numerics.networks import compress_mlp, neuron_objects
 from unicomp.numerics.training import TrainConfig, paired_runs
 
-__all__ = ["REPORTED_FIG5", "TIERS", "Fig5Config", "compressed_size", "run_fig5"]
+__all__ = ["REPORTED_FIG5", "TIERS", "Fig5Config", "assemble", "compressed_size", "panel_cells", "run_cell", "run_fig5"]
 
 #: Reported fitted exponents (original, compressed) for the data (a) and width (b) panels (paper, Fig. 5).
 REPORTED_FIG5: dict[str, tuple[float, float]] = {"data": (0.683, 1.271), "width": (0.308, 0.608)}
@@ -125,76 +125,96 @@ def _check_sizes(sizes: Sequence[int], factor: float, name: str) -> list[tuple[i
     return pairs
 
 
-def _data_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
-    """Final test MSE, shape (seeds, sizes, 2): original at d, compressed at d'; the kept sizes; and the
-    :func:`~unicomp.experiments._common.moment_error` of each compressed dataset (rows :math:`z = (x, y)`)."""
-    pairs = _check_sizes(config.data_sizes, config.factor, "data_sizes")
+def panel_cells(config: Fig5Config, panel: str) -> list[tuple[int, int]]:
+    """The cells ``(s, i)`` of a panel -- seed index ``s``, size index ``i`` -- in the order they run; each
+    cell is independent of the others (:func:`run_cell`)."""
+    sizes = config.data_sizes if panel == "data" else config.widths
+    _check_sizes(sizes, config.factor, "data_sizes" if panel == "data" else "widths")
+    return [(s, i) for s in range(config.seeds) for i in range(len(sizes))]
+
+
+def run_cell(config: Fig5Config, panel: str, s: int, i: int) -> dict[str, Any]:
+    """One cell of a panel: the original trained at size :math:`d` and the compressed at :math:`d'`.
+
+    Returns
+    -------
+    dict
+        ``test_mse`` (original, compressed) final test MSE, ``kept`` the size the compression kept,
+        ``moment_error`` (:func:`~unicomp.experiments._common.moment_error` of the compressed dataset's rows
+        :math:`z = (x, y)`, or of the compressed network's neurons).
+    """
+    if panel not in ("data", "width"):
+        raise InputError(f"panel must be 'data' or 'width', got {panel!r}")
+    with torch_threads(config.threads):
+        return (_data_cell if panel == "data" else _width_cell)(config, s, i)
+
+
+def _data_cell(config: Fig5Config, s: int, i: int) -> dict[str, Any]:
+    d, dp = _check_sizes(config.data_sizes, config.factor, "data_sizes")[i]
     teacher = make_teacher(config.teacher_width, config.seed)
     x_test, y_test = teacher_data(teacher, config.n_test, noise=0.0, seed=config.seed + 10**6)
-    test = as_train_data(x_test, y_test)
-    out = np.zeros((config.seeds, len(pairs), 2))
-    kept = np.zeros((config.seeds, len(pairs)), dtype=np.int64)
-    moments = np.zeros((config.seeds, len(pairs)))
-    for s in range(config.seeds):
-        for i, (d, dp) in enumerate(pairs):
-            seed = config.seed + 1000 * s + i
-            x, y = teacher_data(teacher, d, noise=config.noise, seed=seed)
-            ds = compress_dataset(x, y, degree=config.degree, size=dp, method=config.method, seed=seed)
-            kept[s, i] = len(ds)
-            moments[s, i] = dataset_moment_error(x, y, ds, config.degree)
-            cfg = TrainConfig(
-                optimizer="adamw",
-                lr=config.data_lr,
-                epochs=config.data_epochs,
-                batch_size=None if config.data_batch_size is None else min(config.data_batch_size, d // 2),
-                weighting="loss" if config.data_batch_size is None else "sampler",
-                samples_per_epoch=d,
-                seed=seed,
-                device=config.device,
-                eval_epochs=[config.data_epochs],
-            )
-            runs = paired_runs(
-                student(config.teacher_width, seed),
-                {"original": as_train_data(x, y), "compressed": weighted_train_data(ds)},
-                cfg,
-                test=test,
-            )
-            out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
-    return out, kept, moments
+    seed = config.seed + 1000 * s + i
+    x, y = teacher_data(teacher, d, noise=config.noise, seed=seed)
+    ds = compress_dataset(x, y, degree=config.degree, size=dp, method=config.method, seed=seed)
+    cfg = TrainConfig(
+        optimizer="adamw",
+        lr=config.data_lr,
+        epochs=config.data_epochs,
+        batch_size=None if config.data_batch_size is None else min(config.data_batch_size, d // 2),
+        weighting="loss" if config.data_batch_size is None else "sampler",
+        samples_per_epoch=d,
+        seed=seed,
+        device=config.device,
+        eval_epochs=[config.data_epochs],
+    )
+    runs = paired_runs(
+        student(config.teacher_width, seed),
+        {"original": as_train_data(x, y), "compressed": weighted_train_data(ds)},
+        cfg,
+        test=as_train_data(x_test, y_test),
+    )
+    return {"test_mse": [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]], "kept": len(ds),
+            "moment_error": dataset_moment_error(x, y, ds, config.degree)}
 
 
-def _width_panel(config: Fig5Config) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
-    """Final test MSE, shape (seeds, widths, 2): original at width d, compressed at width d'; the kept widths;
-    and the :func:`~unicomp.experiments._common.moment_error` of each compressed network's neurons."""
+def _width_cell(config: Fig5Config, s: int, i: int) -> dict[str, Any]:
     import torch
 
-    pairs = _check_sizes(config.widths, config.factor, "widths")
+    d, dp = _check_sizes(config.widths, config.factor, "widths")[i]
     test = harmonic_data(config.n_test, noise=0.0, seed=config.seed + 10**6)
-    out = np.zeros((config.seeds, len(pairs), 2))
-    kept = np.zeros((config.seeds, len(pairs)), dtype=np.int64)
-    moments = np.zeros((config.seeds, len(pairs)))
-    for s in range(config.seeds):
-        data = harmonic_data(config.width_n_train, noise=config.width_noise, seed=config.seed + 1000 * s)
-        for i, (d, dp) in enumerate(pairs):
-            seed = config.seed + 1000 * s + i
-            torch.manual_seed(seed)
-            net = nn.Sequential(nn.Linear(2, d), nn.ReLU(), nn.Linear(d, 1))
-            compressed = compress_mlp(net, degree=config.degree, width=dp, method=config.method, seed=seed)
-            kept[s, i] = compressed.width
-            c = compressed.weights.detach().to("cpu", torch.float64).numpy()
-            moments[s, i] = moment_error(neuron_objects(net), compressed.neuron_objects(), c, config.degree)
-            models = {"original": net, "compressed": compressed}
-            cfg = TrainConfig(
-                optimizer="adamw",
-                lr=config.width_lr,
-                epochs=config.width_epochs,
-                batch_size=config.width_batch_size,
-                seed=seed,
-                device=config.device,
-                eval_epochs=[config.width_epochs],
-            )
-            runs = paired_runs(models, data, cfg, test=test)
-            out[s, i] = [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]]
+    data = harmonic_data(config.width_n_train, noise=config.width_noise, seed=config.seed + 1000 * s)
+    seed = config.seed + 1000 * s + i
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Linear(2, d), nn.ReLU(), nn.Linear(d, 1))
+    compressed = compress_mlp(net, degree=config.degree, width=dp, method=config.method, seed=seed)
+    c = compressed.weights.detach().to("cpu", torch.float64).numpy()
+    cfg = TrainConfig(
+        optimizer="adamw",
+        lr=config.width_lr,
+        epochs=config.width_epochs,
+        batch_size=config.width_batch_size,
+        seed=seed,
+        device=config.device,
+        eval_epochs=[config.width_epochs],
+    )
+    runs = paired_runs({"original": net, "compressed": compressed}, data, cfg, test=test)
+    return {"test_mse": [runs["original"].test_loss[-1], runs["compressed"].test_loss[-1]],
+            "kept": compressed.width,
+            "moment_error": moment_error(neuron_objects(net), compressed.neuron_objects(), c, config.degree)}
+
+
+def _panel_arrays(config: Fig5Config, panel: str, cells: Mapping[tuple[int, int], Mapping[str, Any]]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Final test MSE, shape (seeds, sizes, 2): original at d, compressed at d'; the kept sizes; and the
+    moment errors -- gathered from the cells of :func:`run_cell`."""
+    n = len(config.data_sizes if panel == "data" else config.widths)
+    out = np.zeros((config.seeds, n, 2))
+    kept = np.zeros((config.seeds, n), dtype=np.int64)
+    moments = np.zeros((config.seeds, n))
+    for (s, i), cell in cells.items():
+        out[s, i] = cell["test_mse"]
+        kept[s, i] = cell["kept"]
+        moments[s, i] = cell["moment_error"]
     return out, kept, moments
 
 
@@ -299,16 +319,25 @@ def run_fig5(
 
 
 def _run(config: Fig5Config, panels: Sequence[str]) -> ExperimentResult:
+    start = time.perf_counter()
+    cells = {p: {c: run_cell(config, p, *c) for c in panel_cells(config, p)} for p in panels}
+    return assemble(config, cells, seconds=time.perf_counter() - start)
+
+
+def assemble(config: Fig5Config, cells: Mapping[str, Mapping[tuple[int, int], Mapping[str, Any]]], *,
+             seconds: float) -> ExperimentResult:
+    """The result of :func:`run_fig5` from every cell of each panel (``cells[panel][(s, i)]``, from
+    :func:`run_cell`): the fits and the figure; ``seconds`` is recorded as the run's time."""
     import matplotlib.pyplot as plt
 
-    start = time.perf_counter()
+    panels = list(cells)
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
     out: dict[str, Any] = {"config": asdict(config), "reported": REPORTED_FIG5}
     for ax, panel in zip(axes[0], panels, strict=True):
         sizes_cfg = config.data_sizes if panel == "data" else config.widths
         sizes = np.array(sizes_cfg, dtype=np.float64)
         compressed = np.array([compressed_size(int(d), config.factor) for d in sizes_cfg], dtype=np.float64)
-        losses, kept, moments = _data_panel(config) if panel == "data" else _width_panel(config)
+        losses, kept, moments = _panel_arrays(config, panel, cells[panel])
         fits = _fits(sizes, compressed, losses, config.seed, config.n_boot)
         _plot(
             ax,
@@ -329,5 +358,5 @@ def _run(config: Fig5Config, panels: Sequence[str]) -> ExperimentResult:
             **{k: v for k, v in fits.items() if k != "objects"},
         }
     fig.tight_layout()
-    out["seconds"] = time.perf_counter() - start
+    out["seconds"] = seconds
     return ExperimentResult(out, fig)

@@ -54,6 +54,7 @@ __all__ = [
     "random_members",
     "record_figure",
     "run_seeds",
+    "scale_caveat",
     "tracking_outcome",
     "unscaled_gradients",
 ]
@@ -255,9 +256,7 @@ def record_figure(
     measured["init_moment_error"] = init_error
     ctx.figure(plot_with_authors(ours, theirs, title=lambda key: f"{key}, {members}"))
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
-    if reached is not None and verdict in ("holds", "holds with caveat", "inconclusive"):
-        verdict = "holds with caveat" if verdict == "holds" else verdict
-        caveat = f"{caveat}; {reached}" if caveat else reached
+    verdict, caveat = scale_caveat(verdict, caveat, reached)
     first = data[0]
     authors = {"source": source, "printed": {str(k): list(v) for k, v in first["reported"].items()},
                **authors_summary(theirs, measured)}
@@ -265,6 +264,20 @@ def record_figure(
                baseline={"naive": naive, "mean_predictor_test_loss": measured["mean_predictor_test_loss"]},
                params={**first["config"], "compression": first["compression"], "parameters": first["parameters"]},
                seeds=[int(d["config"]["seed"]) for d in data], authors=authors)
+
+
+def scale_caveat(verdict: str, caveat: str | None, reached: str | None) -> tuple[str, str | None]:
+    """A verdict reached below the paper's scale names that scale: ``holds`` becomes ``holds with caveat``,
+    and ``reached`` joins the caveat of a caveated or inconclusive verdict (``fails`` is left as it is).
+
+    >>> scale_caveat("holds", None, "width 4000, not 10^4")
+    ('holds with caveat', 'width 4000, not 10^4')
+    >>> scale_caveat("fails", None, "width 4000, not 10^4")
+    ('fails', None)
+    """
+    if reached is None or verdict not in ("holds", "holds with caveat", "inconclusive"):
+        return verdict, caveat
+    return ("holds with caveat" if verdict == "holds" else verdict), (f"{caveat}; {reached}" if caveat else reached)
 
 
 def authors_summary(theirs: Mapping[str, Mapping[str, NDArray[np.float64]] | None],
