@@ -31,7 +31,7 @@ from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function
 
-__all__ = ["REPORTED_FIG8", "TIERS", "Fig8Config", "plot_fig8", "polylog_size", "run_fig8"]
+__all__ = ["REPORTED_FIG8", "TIERS", "Fig8Config", "plot_fig8", "polylog_size", "run_fig8", "sweep_row"]
 
 #: Reported best errors (paper, Fig. 8, m = 2): d -> (d', error).
 REPORTED_FIG8: dict[int, tuple[int, float]] = {1000: (954, 1e-8), 64000: (2449, 2.6e-12)}
@@ -97,20 +97,23 @@ def _best_degree(pts: np.ndarray, m: int, size: int, seed: int, max_degree: int,
     return {"tried": tried, "best_degree": best_k, "best_error": best, "saturated": saturated, "floor": floor}
 
 
-def _sweep(ms: Sequence[int], ds: Sequence[int], cfg: Fig8Config, max_degree: int, step: int,
-           digits: int | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for m in ms:
-        rows = []
-        for j, d in enumerate(ds):
-            size = min(polylog_size(d, m), d)
-            t0 = time.perf_counter()
-            res = _best_degree(uniform_cloud(d, m, cfg.seed + j), m, size, cfg.seed + j, max_degree, step,
-                               cfg.patience, digits)
-            res.update(d=d, size=size, seconds=time.perf_counter() - t0)
-            rows.append(res)
-        out[f"m={m}"] = rows
-    return out
+def sweep_row(cfg: Fig8Config, m: int, j: int, *, high_precision: bool = False) -> dict[str, Any]:
+    """One row of a sweep: the best degree for dimension ``m`` at the ``j``-th size of ``cfg.ds`` (float64)
+    or of ``cfg.hp_ds`` (``hp_digits`` digits); rows are independent of one another (:func:`run_fig8`)."""
+    ds, max_degree, step, digits = ((cfg.hp_ds, cfg.hp_max_degree, cfg.hp_degree_step, cfg.hp_digits)
+                                    if high_precision else (cfg.ds, cfg.max_degree, cfg.degree_step, None))
+    d = ds[j]
+    size = min(polylog_size(d, m), d)
+    t0 = time.perf_counter()
+    res = _best_degree(uniform_cloud(d, m, cfg.seed + j), m, size, cfg.seed + j, max_degree, step, cfg.patience,
+                       digits)
+    res.update(d=d, size=size, seconds=time.perf_counter() - t0)
+    return res
+
+
+def _sweep(cfg: Fig8Config, *, high_precision: bool) -> dict[str, Any]:
+    ms, ds = (cfg.hp_ms, cfg.hp_ds) if high_precision else (cfg.ms, cfg.ds)
+    return {f"m={m}": [sweep_row(cfg, m, j, high_precision=high_precision) for j in range(len(ds))] for m in ms}
 
 
 def run_fig8(tier: str = "quick", config: Fig8Config | None = None, *, high_precision: bool = True,
@@ -128,12 +131,8 @@ def run_fig8(tier: str = "quick", config: Fig8Config | None = None, *, high_prec
     cfg = resolve_tier(TIERS, tier, config, overrides)
     t0 = time.perf_counter()
     data: dict[str, Any] = {"config": asdict(cfg), "reported": REPORTED_FIG8}
-    data["float64"] = _sweep(cfg.ms, cfg.ds, cfg, cfg.max_degree, cfg.degree_step, None)
-    data["mpmath"] = (
-        _sweep(cfg.hp_ms, cfg.hp_ds, cfg, cfg.hp_max_degree, cfg.hp_degree_step, cfg.hp_digits)
-        if high_precision
-        else None
-    )
+    data["float64"] = _sweep(cfg, high_precision=False)
+    data["mpmath"] = _sweep(cfg, high_precision=True) if high_precision else None
     data["seconds"] = time.perf_counter() - t0
     return ExperimentResult(data=data, figure=plot_fig8(data).figure)
 

@@ -28,6 +28,7 @@ Sub-checks:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -97,9 +98,27 @@ def _authors_growth(m: int, columns: dict[str, np.ndarray]) -> Outcome:
     return compare_slope(fit, 0.0, direction="at_most", what=f"{label} log-log slope")
 
 
+def _sweeps(ctx: AuditContext, fig8: Any) -> dict[str, Any]:
+    """:func:`~unicomp.experiments.fig8_polylog.run_fig8`'s data at the tier (mpmath at the full tier only),
+    one resumable unit per row (precision, m, d)."""
+    cfg = fig8.TIERS[ctx.tier]
+    todo = [(hp, m, j) for hp in ((False, True) if ctx.full else (False,))
+            for m in (cfg.hp_ms if hp else cfg.ms) for j in range(len(cfg.hp_ds if hp else cfg.ds))]
+    ctx.plan_units(len(todo))
+    data: dict[str, Any] = {"config": dataclasses.asdict(cfg), "reported": fig8.REPORTED_FIG8, "float64": {},
+                            "mpmath": {} if ctx.full else None}
+    for hp, m, j in todo:
+        row = ctx.unit("row", {"mpmath": hp, "m": m, "j": j, "config": repr(cfg)},
+                       lambda hp=hp, m=m, j=j: fig8.sweep_row(cfg, m, j, high_precision=hp))
+        data["mpmath" if hp else "float64"].setdefault(f"m={m}", []).append(row)
+    data["seconds"] = sum(r["seconds"] for p in ("float64", "mpmath") for rows in (data[p] or {}).values()
+                          for r in rows)
+    return data
+
+
 def run(ctx: AuditContext) -> None:
     fig8 = ctx.require("unicomp.experiments.fig8_polylog")
-    data = fig8.run_fig8(ctx.tier, high_precision=ctx.full).data
+    data = _sweeps(ctx, fig8)
     outcomes: list[Outcome] = []
     curves: dict[str, Any] = {}
     for precision in ("float64", "mpmath"):
