@@ -37,8 +37,8 @@ from unicomp.numerics.compress import compress
 from unicomp.numerics.fitting import fit_loglog_slope
 from unicomp.numerics.testfunctions import sigmoid_function
 
-__all__ = ["FLOOR_FLOAT64", "REPORTED_ALPHA", "TIERS", "Fig2Config", "plot_fig2", "run_fig2",
-           "uniform_cloud"]
+__all__ = ["FLOOR_FLOAT64", "REPORTED_ALPHA", "TIERS", "Fig2Config", "assemble", "plot_fig2", "run_fig2",
+           "sweep_entry", "sweep_keys", "uniform_cloud"]
 
 #: Reported exponents alpha for k = 1..6 (paper, Fig. 2, refit from the authors' result files).
 REPORTED_ALPHA: dict[int, tuple[float, ...]] = {
@@ -81,40 +81,45 @@ def uniform_cloud(d: int, m: int, seed: int) -> NDArray[np.float64]:
     return np.random.default_rng(seed).uniform(-1.0, 1.0, size=(d, m))
 
 
-def _sweep(ms: Sequence[int], ks: Sequence[int], ds: Sequence[int], trials: int, cfg: Fig2Config,
-           digits: int | None) -> dict[str, Any]:
-    """Errors (trials, len(ds)) and fitted alpha for every (m, k)."""
+def sweep_entry(cfg: Fig2Config, m: int, k: int, *, high_precision: bool = False) -> dict[str, Any]:
+    """One (m, k) of a sweep -- float64 (``ds``, ``trials``) or ``hp_digits`` digits (``hp_ds``,
+    ``hp_trials``): errors (trials, len(ds)), sizes, seconds, whether the errors reached the precision's
+    floor, and the fitted alpha with its 95% interval; entries are independent of one another."""
+    ds, trials, digits = (cfg.hp_ds, cfg.hp_trials, cfg.hp_digits) if high_precision else (cfg.ds, cfg.trials, None)
     floor = FLOOR_FLOAT64 if digits is None else 10.0 ** (5 - digits)
-    out: dict[str, Any] = {"errors": {}, "sizes": {}, "alpha": {}, "alpha_ci": {}, "saturated": {},
-                           "seconds": {}}
-    for m in ms:
-        for k in ks:
-            errors = np.empty((trials, len(ds)))
-            seconds = np.empty((trials, len(ds)))
-            sizes = [max(int(cfg.ratio * d), num_moments(m, k)) for d in ds]
-            for t in range(trials):
-                for j, (d, size) in enumerate(zip(ds, sizes, strict=True)):
-                    seed = cfg.seed + 1000 * t + j
-                    pts = uniform_cloud(d, m, seed)
-                    t0 = time.perf_counter()
-                    comp = compress(pts, degree=k, size=size, method=cfg.method, precision=digits, seed=seed)
-                    seconds[t, j] = time.perf_counter() - t0
-                    # a prime stride keeps the function seeds of different trials and sizes apart
-                    errs = [float(sigmoid_function(m, seed=seed + 1 + 7919 * i).error(comp, pts))
-                            for i in range(cfg.functions)]
-                    errors[t, j] = float(np.exp(np.mean(np.log(errs)))) if min(errs) > 0 else 0.0
-            key = f"m={m},k={k}"
-            saturated = bool(np.any(errors <= floor))
-            out["errors"][key] = errors
-            out["sizes"][key] = sizes
-            out["seconds"][key] = seconds
-            out["saturated"][key] = saturated
-            if saturated or len(ds) < 2:
-                out["alpha"][key] = float("nan")
-                out["alpha_ci"][key] = (float("nan"), float("nan"))
-            else:
-                out["alpha"][key], out["alpha_ci"][key] = _fit_alpha(ds, errors, cfg.seed)
-    return out
+    errors = np.empty((trials, len(ds)))
+    seconds = np.empty((trials, len(ds)))
+    sizes = [max(int(cfg.ratio * d), num_moments(m, k)) for d in ds]
+    for t in range(trials):
+        for j, (d, size) in enumerate(zip(ds, sizes, strict=True)):
+            seed = cfg.seed + 1000 * t + j
+            pts = uniform_cloud(d, m, seed)
+            t0 = time.perf_counter()
+            comp = compress(pts, degree=k, size=size, method=cfg.method, precision=digits, seed=seed)
+            seconds[t, j] = time.perf_counter() - t0
+            # a prime stride keeps the function seeds of different trials and sizes apart
+            errs = [float(sigmoid_function(m, seed=seed + 1 + 7919 * i).error(comp, pts))
+                    for i in range(cfg.functions)]
+            errors[t, j] = float(np.exp(np.mean(np.log(errs)))) if min(errs) > 0 else 0.0
+    saturated = bool(np.any(errors <= floor))
+    if saturated or len(ds) < 2:
+        alpha, alpha_ci = float("nan"), (float("nan"), float("nan"))
+    else:
+        alpha, alpha_ci = _fit_alpha(ds, errors, cfg.seed)
+    return {"errors": errors, "sizes": sizes, "seconds": seconds, "saturated": saturated, "alpha": alpha,
+            "alpha_ci": alpha_ci}
+
+
+def sweep_keys(cfg: Fig2Config, *, high_precision: bool = False) -> list[tuple[int, int]]:
+    """The (m, k) of the float64 sweep (or of the high-precision one), in the order they run."""
+    ms, ks = (cfg.hp_ms, cfg.hp_ks) if high_precision else (cfg.ms, cfg.ks)
+    return [(m, k) for m in ms for k in ks]
+
+
+def _gather(entries: Mapping[tuple[int, int], Mapping[str, Any]]) -> dict[str, Any]:
+    """A sweep's fields keyed ``"m=..,k=.."`` from its (m, k) entries (:func:`sweep_entry`)."""
+    fields = ("errors", "sizes", "alpha", "alpha_ci", "saturated", "seconds")
+    return {f: {f"m={m},k={k}": entry[f] for (m, k), entry in entries.items()} for f in fields}
 
 
 def _fit_alpha(ds: Sequence[int], errors: NDArray[np.float64], seed: int) -> tuple[float, tuple[float, float]]:
@@ -153,15 +158,23 @@ def run_fig2(tier: str = "quick", config: Fig2Config | None = None, *, high_prec
     """
     cfg = resolve_tier(TIERS, tier, config, overrides)
     t0 = time.perf_counter()
+    float64 = {mk: sweep_entry(cfg, *mk) for mk in sweep_keys(cfg)}
+    mpmath = ({mk: sweep_entry(cfg, *mk, high_precision=True) for mk in sweep_keys(cfg, high_precision=True)}
+              if high_precision else None)
+    return assemble(cfg, float64, mpmath, seconds=time.perf_counter() - t0)
+
+
+def assemble(cfg: Fig2Config, float64: Mapping[tuple[int, int], Mapping[str, Any]],
+             mpmath: Mapping[tuple[int, int], Mapping[str, Any]] | None, *, seconds: float) -> ExperimentResult:
+    """:func:`run_fig2`'s result from its (m, k) entries (:func:`sweep_entry`; ``mpmath`` ``None`` when the
+    high-precision sweep was not run); ``seconds`` is recorded as the run's time."""
     data: dict[str, Any] = {"config": asdict(cfg), "ds": list(cfg.ds), "hp_ds": list(cfg.hp_ds)}
-    data["float64"] = _sweep(cfg.ms, cfg.ks, cfg.ds, cfg.trials, cfg, None)
-    data["mpmath"] = (
-        _sweep(cfg.hp_ms, cfg.hp_ks, cfg.hp_ds, cfg.hp_trials, cfg, cfg.hp_digits) if high_precision else None
-    )
+    data["float64"] = _gather(float64)
+    data["mpmath"] = None if mpmath is None else _gather(mpmath)
     data["reported_alpha"] = {f"m={m},k={k}": a for m, row in REPORTED_ALPHA.items() for k, a in
                               zip(range(1, 7), row, strict=True)}
     data["bound_alpha"] = {f"m={m},k={k}": (k + 1) / m - 1 for m in cfg.ms for k in cfg.ks}
-    data["seconds"] = time.perf_counter() - t0
+    data["seconds"] = seconds
     return ExperimentResult(data=data, figure=plot_fig2(data))
 
 

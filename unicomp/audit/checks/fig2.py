@@ -136,9 +136,24 @@ def _pooled(m: int, diffs: list[np.ndarray], keys: list[str]) -> Outcome:
                         what=f"m={m} alpha ours - authors averaged over {', '.join(k.split(',')[1] for k in keys)}")
 
 
+def _sweeps(ctx: AuditContext, fig2: Any) -> Any:
+    """:func:`~unicomp.experiments.fig2_error_scaling.run_fig2`'s result at the tier (the mpmath sweep at the
+    full tier only), one resumable unit per (precision, m, k)."""
+    cfg = fig2.TIERS[ctx.tier]
+    todo = [(hp, m, k) for hp in ((False, True) if ctx.full else (False,))
+            for m, k in fig2.sweep_keys(cfg, high_precision=hp)]
+    ctx.plan_units(len(todo))
+    entries: dict[bool, dict[tuple[int, int], Any]] = {False: {}, True: {}}
+    for hp, m, k in todo:
+        entries[hp][m, k] = ctx.unit("entry", {"mpmath": hp, "m": m, "k": k, "config": repr(cfg)},
+                                     lambda hp=hp, m=m, k=k: fig2.sweep_entry(cfg, m, k, high_precision=hp))
+    seconds = sum(float(np.sum(e["seconds"])) for part in entries.values() for e in part.values())
+    return fig2.assemble(cfg, entries[False], entries[True] if ctx.full else None, seconds=seconds)
+
+
 def run(ctx: AuditContext) -> None:
     fig2 = ctx.require("unicomp.experiments.fig2_error_scaling")
-    result = fig2.run_fig2(ctx.tier, high_precision=ctx.full)
+    result = _sweeps(ctx, fig2)
     data = result.data
     sweep, ds = data["float64"], [int(d) for d in data["ds"]]
     cfg = data["config"]
