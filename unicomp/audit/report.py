@@ -51,7 +51,11 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def environment() -> dict[str, Any]:
-    """Versions of the numerical stack, the machine and the thread settings of this process."""
+    """Versions of the numerical stack, the machine, the thread settings of this process, and the git commit
+    of the source checkout with the tracked files that differed from it (the code that ran is the commit plus
+    those edits; ``None`` and ``[]`` for an installed wheel)."""
+    commit = _git("rev-parse", "HEAD")
+    modified = _git("status", "--porcelain", "--untracked-files=no") if commit else None
     versions: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
@@ -68,6 +72,8 @@ def environment() -> dict[str, Any]:
         },
         "threads": {v: os.environ.get(v) for v in _THREAD_VARS},
         "time_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": commit,
+        "git_modified": modified.splitlines() if modified else [],
     }
 
 
@@ -80,18 +86,20 @@ def _proc_field(path: str, key: str) -> str | None:
     return next((ln.split(":", 1)[1].strip() for ln in lines if ln.split(":", 1)[0].strip() == key), None)
 
 
-def _git_commit() -> str | None:
-    """The commit of the source checkout the package runs from (``None`` for an installed wheel)."""
+def _git(*args: str) -> str | None:
+    """The output of ``git args`` in the source checkout the package runs from (``None`` for an installed
+    wheel or without git)."""
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                              text=True, timeout=10, check=False)
+        done = subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True,
+                              timeout=10, check=False)
     except OSError:
         return None
-    return done.stdout.strip() or None
+    return done.stdout.rstrip() if done.returncode == 0 else None
 
 
 def machine_info() -> dict[str, Any]:
-    """What ran the audit: CPU model, cores, memory, OS, Python and package versions, git commit, date."""
+    """What ran the audit: CPU model, cores, memory, OS, Python and package versions, git commit (and the
+    tracked files that differed from it: the code that ran is the commit plus those edits), date."""
     env = environment()
     mem = _proc_field("/proc/meminfo", "MemTotal")
     return {
@@ -102,7 +110,8 @@ def machine_info() -> dict[str, Any]:
         "python": env["python"],
         "versions": env["versions"],
         "threads": env["threads"],
-        "git_commit": _git_commit(),
+        "git_commit": env["git_commit"],
+        "git_modified": env["git_modified"],
         "date_utc": env["time_utc"],
     }
 

@@ -301,15 +301,15 @@ def audit(
         print(line, file=stream, flush=True)
 
     for i, claim_id in enumerate(ids, 1):
-        claim_tier: str | None = tier
+        claim_tier = tier
         if budget is not None:
             left = budget - (time.perf_counter() - start)
-            claim_tier = choose_tier(get_claim(claim_id).expected_s, left,
-                                     remaining=_remaining(out, claim_id, rerun))
-            if claim_tier is None:
+            fits = choose_tier(get_claim(claim_id).expected_s, left, remaining=_remaining(out, claim_id, rerun))
+            if fits is None:
                 say(f"[{i}/{len(ids)}] {claim_id}: left out (no tier's expected time fits the "
                     f"{format_minutes(left)} left of the budget)")
                 continue
+            claim_tier = fits
         run = _resumed(out, claim_id, claim_tier) if resumable and not rerun else None
         if run is None:
             expected = get_claim(claim_id).expected_s.get(claim_tier)

@@ -22,6 +22,7 @@ Planted defects
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -178,7 +179,7 @@ def run_seeds(ctx: AuditContext, run: Callable[..., Any], config: Any, seeds: Se
         return dict(result.data)
 
     ctx.plan_units(len(seeds))
-    return [ctx.unit("seed", {"seed": int(seed), "config": repr(config)}, lambda s=seed: one(s)) for seed in seeds]
+    return [ctx.unit("seed", {"seed": int(seed), "config": repr(config)}, partial(one, seed)) for seed in seeds]
 
 
 def judge_runs(

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, replace
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -107,7 +108,7 @@ def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str,
 
     pairs = [(int(s), int(w)) for s in config.seeds for w in config.widths]
     ctx.plan_units(len(pairs))
-    cells = {(s, w): ctx.unit("cell", {"seed": s, "width": w, "config": repr(config)}, lambda s=s, w=w: one(s, w))
+    cells = {(s, w): ctx.unit("cell", {"seed": s, "width": w, "config": repr(config)}, partial(one, s, w))
              for s, w in pairs}
     main = [cells[int(s), config.width] for s in config.seeds]
     data = {

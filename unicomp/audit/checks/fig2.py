@@ -46,6 +46,7 @@ holds at best "with caveat": d <= 8000 and 6 trials.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -146,7 +147,7 @@ def _sweeps(ctx: AuditContext, fig2: Any) -> Any:
     entries: dict[bool, dict[tuple[int, int], Any]] = {False: {}, True: {}}
     for hp, m, k in todo:
         entries[hp][m, k] = ctx.unit("entry", {"mpmath": hp, "m": m, "k": k, "config": repr(cfg)},
-                                     lambda hp=hp, m=m, k=k: fig2.sweep_entry(cfg, m, k, high_precision=hp))
+                                     partial(fig2.sweep_entry, cfg, m, k, high_precision=hp))
     seconds = sum(float(np.sum(e["seconds"])) for part in entries.values() for e in part.values())
     return fig2.assemble(cfg, entries[False], entries[True] if ctx.full else None, seconds=seconds)
 

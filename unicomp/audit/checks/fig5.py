@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -207,7 +208,7 @@ def _cells(ctx: AuditContext, fig5: Any, config: Any, panels: tuple[str, ...]) -
     cells: dict[str, dict[tuple[int, int], dict[str, Any]]] = {p: {} for p in panels}
     for p, s, i in todo:
         cells[p][s, i] = ctx.unit("cell", {"panel": p, "seed": s, "size": i, "config": repr(config)},
-                                  lambda p=p, s=s, i=i: one(p, s, i))
+                                  partial(one, p, s, i))
     return fig5.assemble(config, cells, seconds=sum(c["seconds"] for cs in cells.values() for c in cs.values()))
 
 

@@ -29,6 +29,7 @@ Sub-checks:
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -109,7 +110,7 @@ def _sweeps(ctx: AuditContext, fig8: Any) -> dict[str, Any]:
                             "mpmath": {} if ctx.full else None}
     for hp, m, j in todo:
         row = ctx.unit("row", {"mpmath": hp, "m": m, "j": j, "config": repr(cfg)},
-                       lambda hp=hp, m=m, j=j: fig8.sweep_row(cfg, m, j, high_precision=hp))
+                       partial(fig8.sweep_row, cfg, m, j, high_precision=hp))
         data["mpmath" if hp else "float64"].setdefault(f"m={m}", []).append(row)
     data["seconds"] = sum(r["seconds"] for p in ("float64", "mpmath") for rows in (data[p] or {}).values()
                           for r in rows)
