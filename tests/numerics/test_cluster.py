@@ -11,6 +11,7 @@ from unicomp.errors import InputError
 from unicomp.numerics.cluster import (
     NearestClusterSearch,
     cell_diameters,
+    compact_partition,
     disjoint_by_score,
     kd_partition,
     set_diameters,
@@ -34,6 +35,32 @@ def test_kd_cells_are_spatially_small() -> None:
     # 0.3 = ~1.6x the nominal 0.18 (seen 0.19): room for sampling noise in the cell boxes, while cells
     # that are not compact (e.g. strips of width 1/64, diameter ~1) fail.
     assert cell_diameters(pts, order, offsets).max() < 0.3
+
+
+@pytest.mark.parametrize(("d", "m", "cells"), [(1000, 2, 7), (10007, 3, 123), (100, 1, 33), (64, 4, 64)])
+def test_compact_partition_is_a_partition_into_nonempty_cells(d: int, m: int, cells: int) -> None:
+    pts = np.random.default_rng(d).standard_normal(size=(d, m))
+    order, offsets = compact_partition(pts, cells)
+    assert sorted(order.tolist()) == list(range(d))
+    sizes = np.diff(offsets)
+    assert offsets[0] == 0 and offsets[-1] == d and 1 <= sizes.shape[0] <= cells and sizes.min() >= 1
+
+
+def test_compact_cells_are_nearest_seed_cells_and_rounder_than_boxes() -> None:
+    pts = np.random.default_rng(3).standard_normal(size=(8000, 3))
+    order, offsets = compact_partition(pts, 100)
+    # each cell is the Voronoi cell of one k-d centroid: all its points have the same nearest centroid
+    kd_order, kd_offsets = kd_partition(pts, 100)
+    seeds = np.add.reduceat(pts[kd_order], kd_offsets[:-1], axis=0) / np.diff(kd_offsets)[:, None]
+    nearest = np.argmin(((pts[:, None, :] - seeds[None]) ** 2).sum(-1), axis=1)
+    cell = np.repeat(np.arange(offsets.shape[0] - 1), np.diff(offsets))
+    labels = np.empty(8000, dtype=np.int64)
+    labels[order] = cell
+    assert all(np.unique(nearest[labels == j]).size == 1 for j in range(offsets.shape[0] - 1))
+    # Gaussian tails make the balanced k-d boxes long; the round cells' median diameter measured 0.71x
+    # theirs (0.93x-0.99x on uniform clouds, where boxes are near-cubes); 0.85 fails boxes re-labelled as is.
+    ratio = np.median(cell_diameters(pts, order, offsets)) / np.median(cell_diameters(pts, kd_order, kd_offsets))
+    assert ratio < 0.85
 
 
 def test_set_diameters_against_brute_force() -> None:

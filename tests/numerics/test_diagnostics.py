@@ -43,8 +43,8 @@ def test_settings_are_validated(field: str, value: object) -> None:
 def test_settings_change_the_run() -> None:
     pts = np.random.default_rng(1).uniform(-1, 1, size=(2000, 2))
     default = compress(pts, degree=2, size=100)
-    # starting the fine phase at 4x the target leaves fewer coarse rounds (2000 -> 1000 -> 400 vs -> 200)
-    late = compress(pts, degree=2, size=100, settings=CompressSettings(fine_from=4.0))
+    # starting the fine phase at 6x the target leaves fewer coarse rounds (2000 -> 600 vs 2000 -> 1000 -> 300)
+    late = compress(pts, degree=2, size=100, settings=CompressSettings(fine_from=6.0))
     coarse = [c.info["rounds"] - c.info["fine_rounds"] for c in (default, late)]
     assert coarse[1] < coarse[0] and late.size == default.size == 100
     with pytest.raises(InputError, match="settings must be"):

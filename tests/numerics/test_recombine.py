@@ -53,9 +53,17 @@ def weighted_clouds(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
 @given(weighted_clouds())
 @example((np.zeros((1, 2)), np.ones(1), 3))
 @example((np.repeat(np.eye(3), 50, axis=0), np.ones(150), 4))
+@example((np.array([[-2.0], [1.0], [0.0], [0.0], [0.0]]), np.full(5, np.finfo(np.float64).tiny), 1))
 def test_invariants_and_raw_moments(cloud: tuple[np.ndarray, np.ndarray, int]) -> None:
     pts, w, k = cloud
-    comp = recombine(pts, w, degree=k)
+    try:
+        comp = recombine(pts, w, degree=k)
+    except InputError as exc:
+        # A kept weight below the smallest normal float64 (2.2e-308) is refused with this message (the finishing
+        # step); it can only happen to weights near that floor, e.g. five weights of 2.2e-308 where the kept
+        # pair needs half of one.  1e-290 leaves 18 orders of magnitude for a kept weight's ratio to the input's.
+        assert "too small for float64" in str(exc) and w[w > 0].min() < 1e-290, str(exc)
+        return
     report = check_compression(comp, pts, w)
     assert report.size <= num_moments(pts.shape[1], k)
     assert set(comp.indices.tolist()) <= set(np.flatnonzero(w > 0).tolist())
@@ -289,14 +297,15 @@ def test_torch_tensors_that_require_grad_are_read_detached() -> None:
     assert tp.grad is None and tp.requires_grad
 
 
-@pytest.mark.xfail(strict=True, raises=PrecisionError, reason=(
-    "known bug, found by test_invariants_and_raw_moments during issue 12, not fixed yet: the residual 6.4e-6 "
-    "is already there after the batched tree (reduce_cells), before the final elimination; suspected: pivots "
-    "on null-vector entries near the 1e-13 cut in the unchecked sweep of eliminate() when group masses span "
-    "80 orders of magnitude (Float64Backend.pivot_fraction = 1e-11 makes it pass; 1e-13 fails)"))
 def test_weights_spanning_eighty_orders_of_magnitude() -> None:
     """Hypothesis' shrunk example: 290 copies of the origin (seven of real weight, the rest 6.2e-81) and six
-    far points of weight 6.2e-81 (one more of weight zero); any permutation of the rows passes."""
+    far points of weight 6.2e-81 (one more of weight zero).
+
+    Under the earlier sign rule (flip a null vector only when it had no positive entry) this row order left a
+    residual of 6.4e-6 after the batched tree (a strict xfail from issue 12 to issue 11); with the least-mass
+    sign rule of :mod:`unicomp.numerics.kernel` it passes, as do 39 other row orders and tiny weights of
+    1e-40 .. 1e-200 (checked by hand).  The cause (pivots on entries near the 1e-13 cut when group masses span
+    80 orders of magnitude) was not isolated: this stays as a regression test."""
     tiny = float.fromhex("0x1.7b4ada9e7743fp-267")
     pts = np.zeros((297, 3))
     far = {11: (1, "-0x1.7a1f9261dbcb4p+9"), 12: (1, "0x1.185c429da365cp+9"), 24: (0, "0x1.26872df3d2836p+9"),

@@ -20,24 +20,26 @@ mass.  Each cluster is expanded about its own bounding box in the tensor-Chebysh
 Methods
 -------
 ``"partition"`` (default, fast)
-    Coarse rounds, each halving the number of active objects: a balanced k-d tree splits the active
-    objects into :math:`C = \lfloor g/N_{m,k} \rfloor` cells for the round's goal :math:`g`
-    (:func:`~unicomp.numerics.cluster.kd_partition`), and cell :math:`j` is reduced from :math:`s_j` to
-    exactly :math:`t_j \ge N_{m,k}` objects, :math:`\sum_j t_j = g`.  All cells of a round are reduced
+    Coarse rounds, each halving the number of active objects: the active objects are split into at most
+    :math:`C = \lfloor g/N_{m,k} \rfloor` round cells for the round's goal :math:`g`
+    (:func:`~unicomp.numerics.cluster.compact_partition`: balanced k-d cells re-drawn around their
+    centroids), and cell :math:`j` is reduced from :math:`s_j` to exactly :math:`t_j` objects,
+    :math:`\min(s_j, N_{m,k}) \le t_j \le s_j`, :math:`\sum_j t_j = g`.  All cells of a round are reduced
     together by the batched tree (:func:`~unicomp.numerics.tree.reduce_cells`; the same tree as
     :func:`~unicomp.numerics.caratheodory.recombine`, on the one kernel :mod:`unicomp.numerics.kernel`):
     levels of :math:`2N_{m,k}` barycentre groups halve large cells, and a last level of single objects
-    removes exactly :math:`a_j - t_j` (:mod:`unicomp.numerics.partition`).  At twice the target (the
-    last coarse goal is clamped to it) the fine phase starts, the greedy rule applied to many clusters at
-    once: each round, every active object with its :math:`N_{m,k} + s - 1` nearest active neighbours is a
-    candidate (:math:`s = \max(8, N_{m,k}/8)`), and the smallest pairwise-disjoint candidates
+    removes exactly :math:`a_j - t_j`.  At three times the target (``CompressSettings.fine_from``; the last
+    coarse goal is clamped to it) the fine phase starts, the greedy rule applied to many clusters at once:
+    each round, every active object with its :math:`N_{m,k} + s - 1` nearest active neighbours is a candidate
+    (:math:`s = \max(1, \lfloor N_{m,k}/8 \rfloor)`), and the smallest pairwise-disjoint candidates
     (:func:`~unicomp.numerics.cluster.disjoint_by_score`) each lose :math:`s` objects in one batched
-    elimination (:mod:`unicomp.numerics.fine`).  Nearest-neighbour clusters are round, centred on the
-    densest spots and smaller than k-d cells of the same size; on the Fig. 2 function this gave about half the
-    error of the paper's reference procedure (see ``benchmarks/results/compress.md``).  Cost
-    :math:`O(d N_{m,k}^2)` plus the neighbour queries, memory :math:`O(d m)` plus a bounded working set (the fine phase
-    holds :math:`2(N_{m,k}+s)` neighbours of each of at most :math:`2d'` objects).  Should an elimination step
-    be skipped (a numerically vanishing null vector), a greedy finish removes the surplus, so the result never
+    elimination (:mod:`unicomp.numerics.fine`).  Every elimination step moves the least mass it can (the
+    kernel's sign rule), the factor :math:`c(S)` of the bound above.  The last steps carry most of the error
+    (their clusters are the widest), which is why round clusters and the fine phase matter there; against
+    the authors' own compressor see ``benchmarks/results/quality.md``.  Cost :math:`O(d N_{m,k}^2)` plus
+    the neighbour queries, memory :math:`O(d m)` plus a bounded working set (the fine phase holds
+    :math:`2(N_{m,k}+s)` neighbours of each of at most :math:`3d'` objects).  Should an elimination step be
+    skipped (a numerically vanishing null vector), a greedy finish removes the surplus, so the result never
     has more than :math:`d'` objects.
 ``"greedy"`` (the variant the theorems are proved for)
     Each step reduces the :math:`(N_{m,k}+1)`-subset of smallest diameter found
@@ -117,8 +119,8 @@ def compress(
         ``min(size, number of positive weights)`` objects unless a reduction step meets exact ties
         (duplicated points), which can remove a few more; never more than ``size``.
     method : {"partition", "greedy"}
-        ``"partition"``: batched k-d cells (fast).  ``"greedy"``: smallest-diameter
-        :math:`(N_{m,k}+1)`-subsets one at a time (the variant of Thms 3-4).
+        ``"partition"``: batched round cells, then batched nearest-neighbour clusters (fast).
+        ``"greedy"``: smallest-diameter :math:`(N_{m,k}+1)`-subsets one at a time (the variant of Thms 3-4).
     precision : int, optional
         Decimal digits for an arbitrary-precision (mpmath) result; ``None`` means float64.
     seed : int or numpy.random.Generator

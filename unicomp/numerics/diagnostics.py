@@ -121,10 +121,16 @@ class CompressSettings:
     round_factor : float
         Each coarse round keeps this fraction of the active objects, in (0, 1).
     fine_from : float
-        The coarse rounds stop at this multiple of the target (> 1) and the fine phase starts.
+        The coarse rounds stop at this multiple of the target (> 1) and the fine phase starts.  Default 3:
+        the last steps carry most of the error (their clusters are the widest), and the fine phase's round
+        clusters give them less error than coarse cells (issue 11: 2.2 -> 3 took the error from 0.92x to
+        0.75x the authors' compressor at m = 3; ``benchmarks/results/quality.md``).
     fine_spare, fine_spare_div : int
         A fine cluster is a point with its :math:`N + s` nearest active neighbours,
         :math:`s = \max(\text{fine\_spare}, N / \text{fine\_spare\_div})`, reduced by :math:`s` objects.
+        The defaults give :math:`s = \max(1, \lfloor N/8 \rfloor)`: a cluster :math:`(N+s)/(N+1)` times
+        the greedy one, so its radius at most :math:`1.12^{1/m}` times larger, at every :math:`m` and
+        :math:`k` (a fixed floor of 8 made it :math:`29/22` at :math:`m = 2, k = 5`).
     fine_share : float
         At most this share of ``active / (N + s)`` clusters per fine round, in (0, 1].
     neighbour_factor : int
@@ -137,8 +143,8 @@ class CompressSettings:
     """
 
     round_factor: float = 0.5
-    fine_from: float = 2.0
-    fine_spare: int = 8
+    fine_from: float = 3.0
+    fine_spare: int = 1
     fine_spare_div: int = 8
     fine_share: float = 0.5
     neighbour_factor: int = 2

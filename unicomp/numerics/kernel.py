@@ -10,9 +10,11 @@ weight at the minimising index :math:`p` (the *pivot*).  The later null vectors 
 every removal (the paper's Algorithm 2 recomputes one null vector per removal).
 
 Pivot rule (the only one in the package): entries :math:`v_j \le` ``pivot_fraction`` :math:`\max|v|` are
-round-off and never pivots; if no entry is above that, :math:`v` is flipped (a kernel vector of a matrix
-whose first column is the constant feature sums to zero, so one sign has positive entries); the pivot is
-the first index of the smallest ratio :math:`c_j / v_j`.
+round-off and never pivots; of :math:`v` and :math:`-v` (both kernel vectors; a kernel vector of a matrix
+whose first column is the constant feature sums to zero, so at least one sign has positive entries) the
+one with the smaller step :math:`t` is used -- the step moves mass :math:`t\|v\|_1`, the factor
+:math:`\sum_i |c_i - c'_i|` of the Thm 3 bound, so the rule removes an item at the least cost; the pivot
+is the first index of the smallest ratio :math:`c_j / v_j`.
 
 Entry points
 ------------
@@ -175,18 +177,25 @@ def _failing(backend: Backend, rows: Array, v: Array, limit: NDArray[np.float64]
 
 
 def _pivot(backend: Backend, c: Array, v: Array) -> tuple[Array, Array, Array]:
-    """The pivot rule on the last axis: returns the signed vector(s), the ratios and the pivot(s).
+    r"""The pivot rule on the last axis: returns the signed vector(s), the ratios and the pivot(s).
 
-    Entries at most ``pivot_fraction * max|v|`` are not candidates; with no candidate the vector is
-    flipped; the pivot is the first index of the smallest ratio ``c / v`` (infinite where no candidate).
+    Entries at most ``pivot_fraction * max|v|`` are not candidates.  Both :math:`v` and :math:`-v` are
+    null vectors; the sign kept is the one whose step :math:`t = \min_{v_j > 0} c_j / v_j` is smaller
+    (the least mass moved, :math:`t\,\|v\|_1`, which multiplies the Thm 3 bound of the step), ties and
+    a side without candidates going to the other sign; the pivot is the first index of the smallest ratio
+    ``c / v`` (infinite where no candidate).
     """
     xp = backend.xp
     cut = xp.amax(xp.abs(v), axis=-1, keepdims=True) * backend.pivot_fraction
-    flip = ~xp.any(_mask(backend, v > cut), axis=-1, keepdims=True)
-    v = xp.where(flip, -v, v)
-    positive = _mask(backend, v > cut)
-    ratios = xp.where(positive, c / xp.where(positive, v, 1.0 + 0 * v), float("inf"))
-    return v, ratios, xp.argmin(ratios, axis=-1)
+
+    def ratios_of(signed: Array) -> Array:
+        positive = _mask(backend, signed > cut)
+        return xp.where(positive, c / xp.where(positive, signed, 1.0 + 0 * signed), float("inf"))
+
+    up, down = ratios_of(v), ratios_of(-v)
+    flip = _mask(backend, xp.amin(down, axis=-1, keepdims=True) < xp.amin(up, axis=-1, keepdims=True))
+    ratios = xp.where(flip, down, up)
+    return xp.where(flip, -v, v), ratios, xp.argmin(ratios, axis=-1)
 
 
 def _step(backend: Backend, c: Array, v: Array, index: Array, live: Array) -> tuple[Array, Array, Array, Array]:

@@ -1,10 +1,11 @@
 r"""The coarse rounds of the partition method (Algorithm 1 at scale) and the refinement of cell weights.
 
-A coarse round splits the active objects into :math:`C = \lfloor g/N_{m,k} \rfloor` cells of a balanced
-k-d tree (:func:`~unicomp.numerics.cluster.kd_partition`) for the round's goal :math:`g` and reduces cell
-:math:`j` from :math:`s_j` to exactly :math:`t_j \ge N_{m,k}` objects, :math:`\sum_j t_j = g`, all cells
-together by the batched tree (:func:`~unicomp.numerics.tree.reduce_cells`), each cell in the Chebyshev
-basis of its own bounding box.  Rounds halve the active count until ``fine_from`` times the target, where
+A coarse round splits the active objects into at most :math:`C = \lfloor g/N_{m,k} \rfloor` round cells
+(:func:`~unicomp.numerics.cluster.compact_partition`: the cells of a balanced k-d tree re-drawn around their
+centroids) for the round's goal :math:`g` and reduces cell :math:`j` from :math:`s_j` to exactly
+:math:`t_j` objects, :math:`\min(s_j, N_{m,k}) \le t_j \le s_j`, :math:`\sum_j t_j = g`, all cells together by
+the batched tree (:func:`~unicomp.numerics.tree.reduce_cells`), each cell in the Chebyshev basis of its own
+bounding box.  Rounds halve the active count until ``fine_from`` times the target, where
 the fine phase (:mod:`unicomp.numerics.fine`) takes over.
 
 With a working precision finer than the engine's (``precision=`` digits, or torch float32), the kept
@@ -21,7 +22,7 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from unicomp.numerics.backends import Backend
-from unicomp.numerics.cluster import cell_diameters, kd_partition
+from unicomp.numerics.cluster import cell_diameters, compact_partition
 from unicomp.numerics.diagnostics import State
 from unicomp.numerics.fine import Log, fine_phase
 from unicomp.numerics.refine import cell_boxes, refine_cells, unit_features
@@ -31,8 +32,9 @@ __all__ = ["allocate_targets", "partition_phase", "partition_round"]
 
 
 def allocate_targets(sizes: NDArray[np.int64], size: int, n: int) -> NDArray[np.int64]:
-    """Cell targets t_j with n <= t_j <= s_j and sum size; removals proportional to the spare s_j - n."""
-    spare = sizes - n
+    """Cell targets t_j with min(s_j, n) <= t_j <= s_j and sum size; removals proportional to the spare
+    max(s_j - n, 0) (a cell of at most n objects is left as it is)."""
+    spare = np.maximum(sizes - n, 0)
     removals_total = int(sizes.sum()) - size
     share = spare * removals_total / max(int(spare.sum()), 1)
     removals = np.floor(share).astype(np.int64)
@@ -57,9 +59,9 @@ def partition_round(state: State, active: NDArray[np.int64], goal: int, engine: 
     """One coarse round of k-d cells of the active objects: every cell is reduced to its share of ``goal``."""
     t0 = time.perf_counter()
     pts = state.points[active]
-    n_cells = max(1, goal // state.n)
-    order, offsets = kd_partition(pts, n_cells)
+    order, offsets = compact_partition(pts, max(1, goal // state.n))
     sizes = np.diff(offsets)
+    n_cells = sizes.shape[0]
     diameters = cell_diameters(pts, order, offsets)
     targets = allocate_targets(sizes, goal, state.n)
     centre, half = cell_boxes(pts[order], offsets)
