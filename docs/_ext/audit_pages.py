@@ -164,7 +164,7 @@ class _AuditBase(SphinxDirective):
             caption = f"{entry['claim']} ({result['source']}), {result['label']}."
             if figure in result["with_authors"]:
                 source = result["authors_source"]
-                caption += f" Drawn with the authors' own measured counterpart (moment_compression/{source})."
+                caption += f" Shows the authors' own measured counterpart (moment_compression/{source}) with ours."
             node += nodes.caption(caption, caption)
             out.append(node)
         return out

@@ -163,8 +163,8 @@ def test_pages_label_tier_date_and_authors(dirs: tuple[Path, Path], tmp_path: Pa
     html = unescape((out / "index.html").read_text(encoding="utf-8"))
     assert "FIG3 (src FIG3), full tier, 2026-11-30 05:00:00 UTC, on Test CPU 9000" in html
     # Of FIG3's two figures only the one named -authors claims the authors' data; FIG4's one figure does.
-    assert html.count("Drawn with the authors' own measured counterpart (moment_compression/fig3/loss.csv)") == 1
-    assert "Drawn with the authors' own measured counterpart (moment_compression/fig4/)" in html
+    assert html.count("Shows the authors' own measured counterpart (moment_compression/fig3/loss.csv) with ours") == 1
+    assert "Shows the authors' own measured counterpart (moment_compression/fig4/) with ours" in html
     assert "The committed full-tier run did not complete" in html
     assert "caveat: the paper's scale decides (--full: a GPU job)." in html  # as written: no smart quotes
     assert "No audit result for claim FTSP" in html
