@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from unicomp.errors import ConvergenceError, InputError
 from unicomp.experiments._common import ExperimentResult, resolve_tier
 from unicomp.numerics.basis import num_moments
-from unicomp.numerics.compress import compress
+from unicomp.numerics.compress import DEFAULT_METHOD, compress
 from unicomp.numerics.fitting import fit_loglog_slope
 from unicomp.numerics.testfunctions import sigmoid_function
 
@@ -60,7 +60,7 @@ class Fig2Config:
     trials: int = 20
     functions: int = 1
     ratio: float = 0.1
-    method: str = "partition"
+    method: str = DEFAULT_METHOD
     hp_ms: tuple[int, ...] = (1,)
     hp_ks: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     hp_ds: tuple[int, ...] = (1000, 2000, 4000, 8000, 16000)

@@ -6,7 +6,9 @@ r"""Helpers shared by the compression-theory checks (TCHAKALOFF, BALL, PACKING, 
   bounds its supremum over :math:`[-1, 1]^m` (Ehlich--Zeller), for LOWER's normalisation over the domain;
 * :func:`printed_agrees` -- a bound calculator of :mod:`unicomp.theory.bounds` against the printed formula;
 * planted defects for the group's ``MUTANTS``: :func:`degree_lowered` (a degree clamped and reported),
-  :func:`random_cluster` (the greedy search returning a random cluster), :func:`bound_shifted` and
+  :func:`random_cluster` (the greedy search returning a random cluster), :func:`random_cells` and
+  :func:`random_neighbours` (the partition method's cells and fine clusters drawn at random),
+  :func:`bound_shifted` and
   :func:`bound_scaled` (a bound calculator off by one or by a factor).
 """
 
@@ -30,7 +32,9 @@ __all__ = [
     "bound_shifted",
     "chebyshev_grid",
     "degree_lowered",
+    "random_cells",
     "random_cluster",
+    "random_neighbours",
     "subset_error",
 ]
 
@@ -122,6 +126,30 @@ def random_cluster(orig: Callable[..., Found]) -> Callable[..., Found]:
         pick = np.sort(np.random.default_rng(self.count).choice(active, size=self.size, replace=False))
         return float(set_diameters(self.points, pick[None])[0]), pick
     return best
+
+
+def random_cells(orig: Callable[..., tuple[NDArray[np.int64], NDArray[np.int64]]],
+                 ) -> Callable[..., tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """Factory for ``compact_partition``: the same cell sizes, filled with a random permutation of the points."""
+    def partition(points: NDArray[np.float64], n_cells: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        order, offsets = orig(points, n_cells)
+        return np.random.default_rng(order.shape[0]).permutation(order.shape[0]).astype(np.int64), offsets
+    return partition
+
+
+def random_neighbours(orig: Callable[..., Any]) -> Callable[..., Any]:
+    """Factory for the fine phase's neighbour lists (``unicomp.numerics.fine._candidates``): each active point
+    keeps itself first and gets distinct random active points as its "nearest neighbours" (the points after it
+    in a random cyclic order), distances increasing."""
+    def candidates(state: Any, mask: NDArray[np.bool_], width: int, count: int) -> Any:
+        neighbours, dist, centres = orig(state, mask, width, count)
+        rng = np.random.default_rng(count)
+        cycle = rng.permutation(centres.shape[0])
+        where = np.empty_like(cycle)
+        where[cycle] = np.arange(cycle.shape[0])
+        steps = (where[:, None] + np.arange(neighbours.shape[1])[None, :]) % cycle.shape[0]
+        return centres[cycle[steps]], np.sort(rng.random(dist.shape), axis=1), centres
+    return candidates
 
 
 #: Two float64 evaluations of one printed formula (sympy-lambdified in unicomp.theory.bounds, direct numpy in

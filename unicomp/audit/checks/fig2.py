@@ -41,7 +41,9 @@ After the sub-checks, one compression per m (the largest degree, the smallest d)
 through :func:`~unicomp.verify.claims.check_target_compression` (an :class:`InvariantViolation` stops the
 check: a compressor that breaks its moments or its mass is a defect, whatever the exponents say).
 Saturated cases (any error at the float64 floor) are excluded and named.  At the quick tier the claim
-holds at best "with caveat": d <= 8000 and 6 trials.
+holds at best "with caveat": d <= 8000 and 6 trials.  The compressor measured is ``compress``'s default
+method (:data:`unicomp.numerics.compress.DEFAULT_METHOD`, ``"partition"``; its rules changed in issue 11), and
+the evidence names it.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ import numpy as np
 from unicomp.audit.checks._scaling import authors_fig2, band_verdict, curve_boot, difference_interval
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, lowered_degree, perturbed_weights, random_subset
-from unicomp.numerics.compress import compress
+from unicomp.numerics.compress import DEFAULT_METHOD, compress
 from unicomp.verify.claims import LineFit, Outcome, check_target_compression, combine, compare_slope
 
 #: The authors' Fig. 2 data (error_list.csv) and their lattice variant (error_uniform.csv).
@@ -219,6 +221,8 @@ def run(ctx: AuditContext) -> None:
     if not outcomes:
         outcomes.append(("inconclusive", "every case sat at the float64 floor: no exponent was measured"))
     verdict, caveat, evidence = combine(outcomes, show=4)
+    evidence += (f"; measured with compress(method={cfg['method']!r})"
+                 f"{' (the default)' if cfg['method'] == DEFAULT_METHOD else ''}")
     evidence += f"; float64-saturated cases left out: {saturated or 'none'}"
     if undecided:
         evidence += "; single cases too noisy to decide (decided pooled over k): " + "; ".join(t for _, t in undecided)
