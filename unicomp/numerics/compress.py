@@ -31,8 +31,9 @@ Methods
     removes exactly :math:`a_j - t_j`.  At three times the target (``CompressSettings.fine_from``; the last
     coarse goal is clamped to it) the fine phase starts, the greedy rule applied to many clusters at once:
     each round, every active object with its :math:`N_{m,k} + s - 1` nearest active neighbours is a candidate
-    (:math:`s = \max(1, \lfloor N_{m,k}/8 \rfloor)`), and the smallest pairwise-disjoint candidates
-    (:func:`~unicomp.numerics.cluster.disjoint_by_score`) each lose :math:`s` objects in one batched
+    (:math:`s = \max(1, \lfloor N_{m,k}/8 \rfloor)`), and the pairwise-disjoint candidates with the
+    smallest bound above, mass times radius to the :math:`k+1`
+    (:func:`~unicomp.numerics.cluster.disjoint_by_score`), each lose :math:`s` objects in one batched
     elimination (:mod:`unicomp.numerics.fine`).  Every elimination step moves the least mass it can (the
     kernel's sign rule), the factor :math:`c(S)` of the bound above.  The last steps carry most of the error
     (their clusters are the widest), which is why round clusters and the fine phase matter there; against

@@ -2,8 +2,9 @@ r"""The fine phase of the partition method and the greedy steps (the variant the
 
 *Fine phase* (:func:`fine_phase`): the greedy rule of Algorithm 1 applied to many clusters at once.  Every
 active point with its :math:`N + s - 1` nearest active neighbours is a candidate cluster of radius
-:math:`\rho` (distance to the farthest of them; its diameter lies in :math:`[\rho, 2\rho]`).  Each round
-the smallest pairwise-disjoint candidates (:func:`~unicomp.numerics.cluster.disjoint_by_score`; at most
+:math:`\rho` (distance to the farthest of them; its diameter lies in :math:`[\rho, 2\rho]`) and mass
+:math:`c(S)`.  Each round the pairwise-disjoint candidates of smallest Thm 3 bound
+:math:`c(S)\,\rho^{k+1}` (:func:`~unicomp.numerics.cluster.disjoint_by_score`; at most
 ``fine_share`` :math:`a/(N+s)` of them for :math:`a` active objects, and no more than needed) each lose
 :math:`s` objects in one batched elimination (:func:`reduce_clusters`).  The neighbour lists come from one
 k-d tree query for ``neighbour_factor`` :math:`(N+s)` neighbours, filtered to the active points every
@@ -98,7 +99,12 @@ def fine_phase(state: State, size: int, engine: Backend, refine: Backend | None,
         radius = dist[usable][take & (rank[usable] == width)]
         left = count - size
         limit = min(max(1, int(settings.fine_share * count / width)), -(-left // spare))
-        members = candidates[disjoint_by_score(candidates, radius, limit)]
+        # Thm 3's bound on the step, mass * radius^(k+1) (up to the function's constant), compared in logs so
+        # tiny radii at high degree do not underflow to ties; a zero radius (duplicated points) comes first
+        mass = state.backend.to_float(state.weights[candidates]).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            score = np.log(mass) + (state.degree + 1) * np.log(radius)
+        members = candidates[disjoint_by_score(candidates, score, limit)]
         removals = np.full(members.shape[0], spare, dtype=np.int64)
         removals[-1] -= max(0, members.shape[0] * spare - left)
         reduce_clusters(state, members, removals, engine, refine, log)
