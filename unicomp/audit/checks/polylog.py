@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import math
+from functools import partial
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -128,8 +129,20 @@ def _rate_exponent(ds: list[int], rates: list[np.ndarray]) -> LineFit:
     return LineFit(point, 0.0, float(min(lo, point)), float(max(hi, point)), 0.95, slopes.size)
 
 
+def _trials(m: int, d: int, k: int, cfg: dict[str, Any]) -> list[tuple[int, float, float, float]]:
+    """:func:`_errors` of every trial cloud at (m, d, k): one resumable unit of the check."""
+    return [_errors(m, d, k, trial, cfg["digits"]) for trial in range(cfg["trials"])]
+
+
+def _planned(cfg: dict[str, Any]) -> int:
+    """How many (m, d, k) units the check runs (degrees with N_{m,k} <= d/2 only)."""
+    return sum(num_moments(m, k) <= d // 2 for m, degrees in cfg["degrees"].items() for d in cfg["ds"]
+               for k in degrees)
+
+
 def run(ctx: AuditContext) -> None:
     cfg = FULL if ctx.full else QUICK
+    ctx.plan_units(_planned(cfg))
     outcomes: list[Outcome] = []
     measured: dict[str, Any] = {}
     baseline: dict[str, Any] = {}
@@ -139,7 +152,8 @@ def run(ctx: AuditContext) -> None:
         for d in cfg["ds"]:
             # only degrees whose N_{m,k} is at most d/2: the recombination must really remove points
             degrees_d = [k for k in degrees if num_moments(m, k) <= d // 2]
-            rows = [[_errors(m, d, k, trial, cfg["digits"]) for trial in range(cfg["trials"])] for k in degrees_d]
+            rows = [ctx.unit("degree", {"m": m, "d": d, "k": k, "trials": cfg["trials"], "digits": cfg["digits"]},
+                             partial(_trials, m, d, k, cfg)) for k in degrees_d]
             sizes = np.array([r[0][0] for r in rows], dtype=float)
             errors = np.array([[r_[1] for r_ in r] for r in rows])  # (degrees, trials)
             for k, r in zip(degrees_d, rows, strict=True):
