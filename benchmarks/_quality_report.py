@@ -133,7 +133,7 @@ def big_lines(big: dict[str, Any] | None) -> list[str]:
     lines = ["## m = 5, k = 5: ours 128000 -> 12800 against the authors' 8000 -> 800", "",
              "Authors: not in the cache yet (`bench_quality.py --fill-cache`, then `--big-only`)." if theirs is None
              else f"Authors: {theirs['wall_seconds']:.0f} s wall, {theirs['cpu_seconds']:.0f} s CPU (from the "
-             "cache: one earlier run, under the same kind of load).", "",
+             "cache: one earlier run, under another load than ours: the CPU ratio is the fairer one).", "",
              f"| method | wall s | CPU s | ours / authors (wall; CPU) | target <= {BIG_TARGET} | residual |",
              "|---|---|---|---|---|---|"]
     for method, r in big.items():
