@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.fill_cache:
         fill_cache(authors, [int(v) for v in args.ms.split(",")], range(args.timed_seeds, seeds), not args.no_big)
         return 0
-    load_start, source = os.getloadavg(), source_state()  # the code measured is the code imported now
+    load_start, measured = os.getloadavg(), source_state()  # the code measured is the code imported now
     clouds = []
     for seed in range(seeds):  # the timed seeds first: the cache of the others may still be filling
         for m in (int(v) for v in args.ms.split(",")):
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 clouds.append(one_cloud(authors, m, kind, seed, methods, seed < args.timed_seeds, greedy))
     big = None if args.quick or args.no_big else big_case(authors, methods)
     write({"params": vars(args) | {"methods": list(methods), "seeds": seeds, "k": K, "d": D},
-           "source": source,
+           "source": measured,
            "load_average_at_start": load_start, "load_average_at_end": os.getloadavg(),
            "clouds": clouds, "big": big}, RESULTS, stem)
     return 0
