@@ -86,13 +86,17 @@ def _bumps(rng: np.random.Generator, m: int) -> G:
     return lambda z: np.exp(-0.5 * ((z[:, None, :] - centres) ** 2).sum(axis=2)).mean(axis=1)
 
 
-def panel(points: np.ndarray, seed: int, k: int) -> dict[str, G]:
-    """The panel's :math:`g` for this cloud: ``{name: g}``, each mapping points (n, m) to values (n,)."""
+def panel(points: np.ndarray, seed: int, k: int, draw: int = 0) -> dict[str, G]:
+    """The panel's :math:`g` for this cloud: ``{name: g}``, each mapping points (n, m) to values (n,).
+
+    ``draw`` > 0 gives another member of each family (parameters from ``[seed, m, number, draw]``); draw 0 is
+    the panel's own function.
+    """
     m = points.shape[1]
     mean, std = points.mean(axis=0), points.std(axis=0)
     out: dict[str, G] = {}
     for number, name in enumerate(FUNCTIONS):
-        rng = np.random.default_rng([seed, m, number])
+        rng = np.random.default_rng([seed, m, number] + ([draw] if draw else []))
         inner: G
         if name == "sigmoid":
             inner = sigmoid_function(m, seed=int(rng.integers(2**31))).g

@@ -40,10 +40,14 @@ def methods_of(clouds: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(meth for row in clouds for meth in row["methods"]))
 
 
-def ratios(clouds: list[dict[str, Any]], method: str, function: str) -> list[float]:
-    """Ours / authors' error of ``method`` on ``function``, one per cloud where ``method`` ran."""
-    return [row["methods"][method]["errors"][function] / row["authors"]["errors"][function]
-            for row in clouds if method in row["methods"]]
+def ratios(clouds: list[dict[str, Any]], method: str, function: str, key: str = "errors") -> list[float]:
+    """Ours / authors' error of ``method`` on ``function``, one per cloud where ``method`` ran.
+
+    ``key``: ``"errors"`` (the panel's own function) or ``"rms_errors"`` (RMS over the drawn members of its
+    family; clouds without it are skipped).
+    """
+    return [row["methods"][method][key][function] / row["authors"][key][function]
+            for row in clouds if method in row["methods"] and key in row["methods"][method]]
 
 
 def summarise(clouds: list[dict[str, Any]]) -> dict[str, Any]:
@@ -55,6 +59,8 @@ def summarise(clouds: list[dict[str, Any]]) -> dict[str, Any]:
         for key, rows in [*((str(m), [r for r in clouds if r["m"] == m]) for m in ms), ("all", clouds)]:
             per[key] = {f: geo(ratios(rows, method, f)) for f in FUNCTIONS}
             per[key]["spread"] = {f: spread(ratios(rows, method, f)) for f in FUNCTIONS}
+            per[key]["typical"] = {f: geo(ratios(rows, method, f, "rms_errors")) for f in FUNCTIONS}
+            per[key]["typical_spread"] = {f: spread(ratios(rows, method, f, "rms_errors")) for f in FUNCTIONS}
             timed = [r for r in rows if r["authors"]["timed_here"] and method in r["methods"]]
             per[key]["speed_wall"] = [r["authors"]["wall_seconds"] / r["methods"][method]["wall_seconds"]
                                       for r in timed]
@@ -86,6 +92,13 @@ def summary_lines(summary: dict[str, Any], ms: list[int]) -> list[str]:
                   "|---|" + "---|" * len(keys)]
         lines += [f"| {f} | " + " | ".join(_mark(per[k][f], per[k]["spread"][f]) for k in keys) + " |"
                   for f in FUNCTIONS]
+        if any(np.isfinite(per[k]["typical"][f]) for k in keys for f in FUNCTIONS):
+            lines += ["", f"Typical error (RMS over the drawn members of each family per cloud), {method}: geo-mean "
+                      "ours / authors", "",
+                      "| family | " + " | ".join(f"m = {k}" if k != "all" else "all m" for k in keys) + " |",
+                      "|---|" + "---|" * len(keys)]
+            lines += [f"| {f} | " + " | ".join(_mark(per[k]["typical"][f], per[k]["typical_spread"][f])
+                                              for k in keys) + " |" for f in FUNCTIONS]
         lines += ["", f"Speed, authors' time / ours (target >= {SPEED_TARGET:.0f}x; median, range):", ""]
         lines += [f"- m = {k}: wall {_speed(per[k]['speed_wall'])}; CPU {_speed(per[k]['speed_cpu'])}"
                   for k in keys[:-1]]
@@ -200,7 +213,9 @@ def write(result: dict[str, Any], folder: Path, stem: str) -> None:
         f"{src['commit'][:10]}{'; uncommitted package changes: ' + repr(dirty) if dirty else ''}.", "",
         f"k = {p['k']}, d = {p['d']} -> {p['d'] // 10}, {p['seeds']} seeds x (uniform, Gaussian, clustered) per m; "
         "functions and clouds: `benchmarks/_panel.py`.  Error = |sum_j c'_j g(w'_j) - sum_i g(w_i)| / d "
-        "(math.fsum).  Greedy: "
+        f"(math.fsum).  Typical error: the RMS of that error over {p.get('draws', 0)} members of each "
+        "function's family per cloud (the same shape, other random parameters; `--draws`), less noisy than one "
+        "function's error, which is a signed sum and cancels by chance on some clouds.  Greedy: "
         f"{'every cloud' if p['all_greedy'] else 'first (uniform, seed 0) cloud per m only'}.  "
         "The authors' compressor ran anew in this invocation on the clouds marked 'run here' below; the "
         "speed ratios use only those.  Residual: max_e |moment difference| / sum_i |Phi_e(w_i)| in the "

@@ -48,7 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _authors import ROOT, AuthorsCache, AuthorsRun, find_python, find_source, run_authors
-from _panel import KINDS, cloud, cloud_hash, panel
+from _panel import FUNCTIONS, KINDS, cloud, cloud_hash, panel
 from bench_recombine import best_time, scaled_residual
 
 from unicomp.numerics.compress import compress
@@ -94,6 +94,24 @@ def errors(functions: dict[str, Any], full: dict[str, float], points: np.ndarray
             for name, g in functions.items()}
 
 
+def typical_errors(points: np.ndarray, seed: int, draws: int, results: dict[str, tuple[np.ndarray, np.ndarray]],
+                   ) -> dict[str, dict[str, float]]:
+    """Per result and function family, the RMS of the error over ``draws`` members of the family.
+
+    One function's error is a signed sum over the reduction steps and can cancel by chance on one cloud and
+    not on the next (per-cloud ratios of single functions spread over three orders of magnitude); the RMS
+    over many members of a family is the typical error that a user's function of that shape meets.
+    """
+    squares: dict[str, dict[str, float]] = {who: dict.fromkeys(FUNCTIONS, 0.0) for who in results}
+    for draw in range(draws):
+        functions = panel(points, seed, K, draw)
+        full = {name: math.fsum(g(points)) for name, g in functions.items()}
+        for who, (idx, weights) in results.items():
+            for name, err in errors(functions, full, points, idx, weights).items():
+                squares[who][name] += err * err / draws
+    return {who: {name: math.sqrt(v) for name, v in sq.items()} for who, sq in squares.items()}
+
+
 def run_ours(method: str, points: np.ndarray, size: int) -> tuple[Any, float, float]:
     """One compression, its CPU time (first call) and wall time (best of three for fast calls)."""
     wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -112,7 +130,7 @@ def record(points: np.ndarray, idx: np.ndarray, weights: np.ndarray, errs: dict[
 
 
 def one_cloud(authors: Authors, m: int, kind: str, seed: int, methods: tuple[str, ...], fresh: bool,
-              greedy: bool) -> dict[str, Any]:
+              greedy: bool, draws: int) -> dict[str, Any]:
     """Every method and the authors' compressor on one cloud."""
     points = cloud(m, kind, seed, D)
     size = D // 10
@@ -125,6 +143,7 @@ def one_cloud(authors: Authors, m: int, kind: str, seed: int, methods: tuple[str
                             errors(functions, full, points, theirs.indices, theirs.weights),
                             theirs.wall_seconds, theirs.cpu_seconds) | {"timed_here": not theirs.cached}
     row["methods"] = {}
+    kept = {"authors": (theirs.indices, theirs.weights)}
     for method in methods:
         if method == "greedy" and not greedy:
             continue
@@ -132,6 +151,12 @@ def one_cloud(authors: Authors, m: int, kind: str, seed: int, methods: tuple[str
         row["methods"][method] = record(points, comp.indices, comp.weights,
                                         errors(functions, full, points, comp.indices, comp.weights), wall,
                                         cpu) | {"reported_residual": float(comp.residual)}
+        kept[method] = (comp.indices, comp.weights)
+    if draws:
+        typical = typical_errors(points, seed, draws, kept)
+        row["authors"]["rms_errors"] = typical.pop("authors")
+        for method, values in typical.items():
+            row["methods"][method]["rms_errors"] = values
     summary = ", ".join(f"{meth} {r['wall_seconds']:.2f}s" for meth, r in row["methods"].items())
     print(f"m={m} {kind} seed {seed}: authors {row['authors']['wall_seconds']:.1f}s"
           f"{' (cache)' if theirs.cached else ''}; {summary}", flush=True)
@@ -207,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         for m in (int(v) for v in args.ms.split(",")):
             for kind in KINDS:
                 greedy = args.all_greedy or (seed == 0 and kind == KINDS[0])
-                clouds.append(one_cloud(authors, m, kind, seed, methods, seed < args.timed_seeds, greedy))
+                clouds.append(one_cloud(authors, m, kind, seed, methods, seed < args.timed_seeds, greedy,
+                                        args.draws))
     big = None if args.quick or args.no_big else big_case(authors, methods)
     write({"params": vars(args) | {"methods": list(methods), "seeds": seeds, "k": K, "d": D},
            "source": measured,
@@ -232,6 +258,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--big-only", action="store_true",
                         help="only (re)measure the m = 5 case and rewrite the existing results with it")
     parser.add_argument("--no-big", action="store_true", help="skip the m = 5, 128000 -> 12800 case")
+    parser.add_argument("--draws", type=int, default=16,
+                        help="members of each function family for the typical (RMS) error per cloud (default 16; "
+                             "0: the panel's own functions only)")
     return parser.parse_args(argv)
 
 
