@@ -164,7 +164,9 @@ def pareto(clouds: list[dict[str, Any]], ms: list[int], path: Path) -> None:
 
     The error of a method is its geo-mean ratio to the authors' error on the same clouds (over functions and
     clouds; the authors sit at 1), so a method run on fewer clouds (greedy) is still compared like for like;
-    the authors' time is that of the clouds it ran on in this invocation (as the speed ratios).
+    filled markers use the typical errors (RMS over each family's drawn members) where they were measured,
+    open markers the panel's single functions.  The authors' time is that of the clouds it ran on in this
+    invocation (as the speed ratios).
     """
     import matplotlib
 
@@ -180,12 +182,16 @@ def pareto(clouds: list[dict[str, Any]], ms: list[int], path: Path) -> None:
         ax.scatter(geo([r["authors"]["wall_seconds"] for r in timed]), 1.0, marker=markers["authors"],
                    color=colours[m], s=60, label=f"authors, m = {m}")
         for meth in methods_of(rows):
-            y = geo([v for f in FUNCTIONS for v in ratios(rows, meth, f)])
             x = geo([r["methods"][meth]["wall_seconds"] for r in rows if meth in r["methods"]])
-            ax.scatter(x, y, marker=markers[meth], color=colours[m], s=60, label=f"{meth}, m = {m}")
+            single = geo([v for f in FUNCTIONS for v in ratios(rows, meth, f)])
+            typical = geo([v for f in FUNCTIONS for v in ratios(rows, meth, f, "rms_errors")])
+            ax.scatter(x, single, marker=markers[meth], facecolors="none", edgecolors=colours[m], s=60)
+            if np.isfinite(typical):
+                ax.scatter(x, typical, marker=markers[meth], color=colours[m], s=60, label=f"{meth}, m = {m}")
     ax.axhline(TARGET, color="grey", linestyle="--", linewidth=1)
     ax.set(xscale="log", yscale="log", xlabel="wall seconds (geo-mean over clouds; machine loaded)",
-           ylabel="error / authors' error (geo-mean)", title="k = 5, d = 8000 -> 800; dashed: target 0.2")
+           ylabel="error / authors' error (geo-mean)",
+           title="k = 5, d = 8000 -> 800; filled: typical error, open: single functions; dashed: target 0.2")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
