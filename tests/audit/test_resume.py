@@ -90,6 +90,19 @@ def test_an_interrupted_check_resumes_after_its_last_finished_unit(fake: FakeChe
     assert fake.computed == [0, 1, 2]  # units 0 and 1 were not recomputed
 
 
+def test_a_finished_claim_is_on_disk_before_the_audit_ends(fake: FakeCheck, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def by_claim(claim_id: str) -> SimpleNamespace:
+        if claim_id == "PACKING":  # the second claim: the session stops inside it
+            return SimpleNamespace(run=lambda ctx: (_ for _ in ()).throw(KeyboardInterrupt))
+        return SimpleNamespace(run=fake.run)
+
+    monkeypatch.setattr(runner, "check_module", by_claim)
+    with pytest.raises(KeyboardInterrupt):
+        runner.audit(f"{CLAIM},PACKING", tier="full", out_dir=tmp_path, stream=io.StringIO())
+    assert load_finding(tmp_path, CLAIM, "full") is not None
+
+
 def test_a_finished_finding_is_resumed_not_rerun(fake: FakeCheck, tmp_path: Path) -> None:
     first, _ = _audit(tmp_path)
     result, log = _audit(tmp_path)

@@ -240,6 +240,11 @@ def _resumed(out: Path, claim_id: str, tier: str) -> ClaimRun | None:
     return ClaimRun(finding.id, finding, None, finding.elapsed, stored=row)
 
 
+def _earlier(out: Path, claim_id: str) -> ClaimRun | None:
+    """The claim's finding already in ``out/runs/`` at the largest tier that has one."""
+    return next(filter(None, (_resumed(out, claim_id, t) for t in TIER_ORDER)), None)
+
+
 def _remaining(out: Path, claim_id: str, rerun: bool) -> Callable[[str, float], float]:
     """``remaining(tier, expected)`` for :func:`~unicomp.audit.schedule.choose_tier`: 0 for a finding on disk,
     else the expected seconds less the fraction of units already finished."""
@@ -300,6 +305,10 @@ def audit(
     def say(line: str) -> None:
         print(line, file=stream, flush=True)
 
+    # a resumable report describes the whole directory: the findings of claims not selected this time too
+    others = [run for run in (_earlier(out, c) for c in parse_claim_ids(None) if c not in ids) if run is not None] \
+        if resumable else []
+
     for i, claim_id in enumerate(ids, 1):
         claim_tier = tier
         if budget is not None:
@@ -324,12 +333,9 @@ def audit(
                if run.stored is not None else f"{run.elapsed:.1f} s")
         say(f"[{i}/{len(ids)}] {claim_id}: {run.status} ({claim_tier}, {how}, total "
             f"{time.perf_counter() - start:.0f} s){note}")
-    if resumable:  # the report describes the whole directory: findings of claims not selected this time
-        for claim_id in parse_claim_ids(None):
-            if claim_id not in ids:
-                earlier = next(filter(None, (_resumed(out, claim_id, t) for t in TIER_ORDER)), None)
-                if earlier is not None:
-                    runs.append(earlier)
+        if resumable and not run.resumed:  # a finished claim is on disk at once, not after the whole audit
+            write_report(runs + others, out, machine=True)
+    runs += others
     mutant_runs: list[MutantRun] | None = [] if mutants else None
     if mutant_runs is not None:
         def show(m: MutantRun) -> None:
