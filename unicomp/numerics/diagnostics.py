@@ -123,8 +123,9 @@ class CompressSettings:
     fine_from : float
         The coarse rounds stop at this multiple of the target (> 1) and the fine phase starts.  Default 3:
         the last steps carry most of the error (their clusters are the widest), and the fine phase's round
-        clusters give them less error than coarse cells (issue 11: 2.2 -> 3 took the error from 0.92x to
-        0.75x the authors' compressor at m = 3; ``benchmarks/results/quality.md``).
+        clusters give them less error than coarse cells (issue 11: 2 -> 3 took the lab's typical error from
+        0.51-1.30x to 0.46-0.88x the authors' compressor's at m = 3, for about 1.2x the time;
+        ``benchmarks/results/compress_tuning.md``).
     fine_spare, fine_spare_div : int
         A fine cluster is a point with its :math:`N + s` nearest active neighbours,
         :math:`s = \max(\text{fine\_spare}, N / \text{fine\_spare\_div})`, reduced by :math:`s` objects.

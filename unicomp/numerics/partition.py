@@ -56,7 +56,7 @@ def _reduce_round(state: State, engine: Backend, u: NDArray[np.float64], weights
 
 def partition_round(state: State, active: NDArray[np.int64], goal: int, engine: Backend,
                     rng: np.random.Generator, refine: Backend | None, log: Log) -> None:
-    """One coarse round of k-d cells of the active objects: every cell is reduced to its share of ``goal``."""
+    """One coarse round of round cells of the active objects: every cell is reduced to its share of ``goal``."""
     t0 = time.perf_counter()
     pts = state.points[active]
     order, offsets = compact_partition(pts, max(1, goal // state.n))
