@@ -35,17 +35,30 @@ def test_fig2_tiny_sweep_float64_and_high_precision() -> None:
     plt.close(res.figure)
 
 
-def test_fig8_tiny_sweep_stops_when_the_error_stops_falling() -> None:
+def test_fig8_tiny_sweep_keeps_the_best_degree() -> None:
     # d = 1000 -> d' = 828 (m = 1): the smallest d the paper uses, where 120 log d < d
-    res = run_fig8(ms=(1,), ds=(1000,), max_degree=6, hp_ms=(1,), hp_ds=(1000,), hp_max_degree=9,
+    res = run_fig8(ms=(1,), ds=(1000,), max_degree=6, trials=2, hp_ms=(1,), hp_ds=(1000,), hp_max_degree=9,
                    hp_degree_step=4, hp_digits=30)
     for prec in ("float64", "mpmath"):
         for row in res.data[prec]["m=1"]:
             assert row["size"] == min(polylog_size(row["d"], 1), row["d"])
             errors = dict(row["tried"])
             assert row["best_error"] == min(errors.values()) < errors[1]
+            # every admissible degree is tried unless the error reached the floor first
+            assert row["saturated"] or max(errors) == (6 if prec == "float64" else 9)
+    first, second = res.data["float64"]["m=1"]
+    assert (first["trial"], second["trial"]) == (0, 1) and first["tried"] != second["tried"]  # two draws
     hp = res.data["mpmath"]["m=1"][0]
     assert hp["best_error"] < FLOOR_FLOAT64  # high precision goes below what float64 can show
+    plt.close(res.figure)
+
+
+def test_fig8_patience_stops_at_the_first_rise() -> None:
+    res = run_fig8(ms=(2,), ds=(1000,), max_degree=10, trials=1, patience=1, high_precision=False)
+    (row,) = res.data["float64"]["m=2"]
+    errors = [e for _, e in row["tried"]]
+    # the authors' rule: the search ends at the first degree that brings no new minimum
+    assert all(b < a for a, b in zip(errors[:-2], errors[1:-1])) and errors[-1] >= min(errors[:-1])
     plt.close(res.figure)
 
 
