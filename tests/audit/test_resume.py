@@ -135,7 +135,26 @@ def test_the_full_tier_writes_machine_and_the_runs_table(fake: FakeCheck, tmp_pa
     _audit(tmp_path)
     machine = json.loads((tmp_path / "machine.json").read_text())
     assert {"cpu", "cores", "memory_gib", "os", "python", "versions", "git_commit", "date_utc"} <= set(machine)
-    assert f"| {CLAIM} | full | holds |" in (tmp_path / "report.md").read_text()
+    row = next(line for line in (tmp_path / "report.md").read_text().splitlines()
+               if line.startswith(f"| {CLAIM} | full | holds |"))
+    commit = json.loads((tmp_path / "report.json").read_text())[0]["environment"]["git_commit"]
+    assert (commit or "-")[:10] in row.split("|")[6]  # the code version the finding ran at
+
+
+def test_the_report_shows_what_another_process_finished_meanwhile(fake: FakeCheck, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def other_process(ctx: AuditContext) -> None:  # PACKING, finished by a second audit while NEWTON runs
+        ctx.record("fails", {}, "another process")
+
+    def newton(ctx: AuditContext) -> None:
+        runner.audit("PACKING", tier="full", out_dir=tmp_path, stream=io.StringIO())
+        fake.run(ctx)
+
+    monkeypatch.setattr(runner, "check_module",
+                        lambda claim_id: SimpleNamespace(run=newton if claim_id == CLAIM else other_process))
+    _audit(tmp_path)
+    verdicts = {r["id"]: r["verdict"] for r in json.loads((tmp_path / "report.json").read_text())}
+    assert verdicts[CLAIM] == "holds" and verdicts["PACKING"] == "fails"
 
 
 @pytest.fixture

@@ -159,14 +159,19 @@ def verdict_table(rows: Iterable[dict[str, Any]], *, limit: int = 160) -> str:
 
 
 def runs_table(rows: Iterable[dict[str, Any]]) -> str:
-    """A markdown table of when each claim ran: ``| id | tier | verdict | wall time (s) | date (UTC) | resumed |``."""
-    lines = ["| id | tier | verdict | wall time (s) | date (UTC) | resumed |", "|---|---|---|---|---|---|"]
+    """A markdown table of when and at which code version each claim ran:
+    ``| id | tier | verdict | wall time (s) | date (UTC) | code |``; the code is the short git commit, with
+    ``+N files`` where N tracked files differed from it (a finding resumed from disk keeps its own)."""
+    lines = ["| id | tier | verdict | wall time (s) | date (UTC) | code |", "|---|---|---|---|---|---|"]
     for r in rows:
         if "param_hash" not in r:
             continue
-        when = (r.get("environment") or {}).get("time_utc", "-")
-        lines.append(f"| {r['id']} | {r['tier']} | {r['verdict']} | {r['elapsed_s']:.1f} | {when} | "
-                     f"{'yes' if r.get('resumed') else 'no'} |")
+        env = r.get("environment") or {}
+        commit = (env.get("git_commit") or "-")[:10]
+        changed = len(env.get("git_modified") or ())
+        code = f"{commit} +{changed} files" if changed else commit
+        lines.append(f"| {r['id']} | {r['tier']} | {r['verdict']} | {r['elapsed_s']:.1f} | "
+                     f"{env.get('time_utc', '-')} | {code} |")
     return "\n".join(lines)
 
 

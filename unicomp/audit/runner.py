@@ -305,9 +305,12 @@ def audit(
     def say(line: str) -> None:
         print(line, file=stream, flush=True)
 
-    # a resumable report describes the whole directory: the findings of claims not selected this time too
-    others = [run for run in (_earlier(out, c) for c in parse_claim_ids(None) if c not in ids) if run is not None] \
-        if resumable else []
+    def others() -> list[ClaimRun]:
+        """A resumable report describes the whole directory: the findings of the claims not selected this time
+        too, read when the report is written (another process may have added or replaced one since)."""
+        if not resumable:
+            return []
+        return [run for run in (_earlier(out, c) for c in parse_claim_ids(None) if c not in ids) if run is not None]
 
     for i, claim_id in enumerate(ids, 1):
         claim_tier = tier
@@ -334,8 +337,8 @@ def audit(
         say(f"[{i}/{len(ids)}] {claim_id}: {run.status} ({claim_tier}, {how}, total "
             f"{time.perf_counter() - start:.0f} s){note}")
         if resumable and not run.resumed:  # a finished claim is on disk at once, not after the whole audit
-            write_report(runs + others, out, machine=True)
-    runs += others
+            write_report(runs + others(), out, machine=True)
+    runs += others()
     mutant_runs: list[MutantRun] | None = [] if mutants else None
     if mutant_runs is not None:
         def show(m: MutantRun) -> None:
