@@ -34,7 +34,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
-import importlib
 import json
 import math
 import subprocess
@@ -51,7 +50,7 @@ from _authors import ROOT, AuthorsCache, AuthorsRun, find_python, find_source, r
 from _panel import FUNCTIONS, KINDS, cloud, cloud_hash, panel
 from bench_recombine import best_time, scaled_residual
 
-from unicomp.numerics.compress import compress
+from unicomp.numerics.compress import METHODS, compress
 
 RESULTS = Path(__file__).resolve().parent / "results"
 K = 5
@@ -61,9 +60,8 @@ FAST = 1.0  # seconds: calls faster than this are timed as the best of three (ti
 
 
 def default_methods() -> tuple[str, ...]:
-    """Every method name ``compress`` accepts, read at run time (the tuple it validates ``method`` against)."""
-    # ``unicomp.numerics.compress`` the attribute is the function; the module is reached by name
-    return tuple(importlib.import_module("unicomp.numerics.compress")._METHODS)
+    """Every method name ``compress`` accepts (:data:`unicomp.numerics.compress.METHODS`)."""
+    return tuple(METHODS)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ degree :math:`k` is increased and the smallest error is kept.  By default every 
 monotone in :math:`k` (measured at :math:`m = 2`, :math:`d = 16000`: :math:`5\cdot 10^{-11}` at
 :math:`k = 12`, higher at 13, :math:`10^{-11}` at 15), so a search that stops at a rise reports the
 position of a fluctuation, not the best error; ``patience`` restores a stop after that many degrees in a
-row without a new minimum (the authors stop after one).  Thm 7 predicts :math:`E = O(d\, d'^{1-1/m} \exp(-c\, d'^{1/m}))` at
-:math:`k_{\mathrm{opt}} \propto d'^{1/m}`, so errors that do not grow with :math:`d` (the claim).
+row without a new minimum (the authors stop after one).  Thm 7 predicts
+:math:`E = O(d\, d'^{1-1/m} \exp(-c\, d'^{1/m}))` at :math:`k_{\mathrm{opt}} \propto d'^{1/m}`, so errors
+that do not grow with :math:`d` (the claim).
 
 *Reported* (float64): :math:`m = 1` errors :math:`10^{-11} \dots 10^{-14}` at :math:`k = 5..10`;
 :math:`m = 2` from about :math:`10^{-8}` (:math:`d = 1000`, :math:`d' = 954`) to :math:`2.6 \cdot 10^{-12}`
@@ -195,7 +196,7 @@ def plot_fig8(data: Mapping[str, Any], ax: Any = None,
         for key, rows in (data.get(prec) or {}).items():
             ds, errors = by_size(rows)
             (line,) = ax.loglog(ds, geometric_means(errors), style, ms=3, label=f"{key} {prec}")
-            for d, e in zip(ds, errors):
+            for d, e in zip(ds, errors, strict=True):
                 ax.loglog(np.full(e.size, d), e, ".", ms=2, color=line.get_color(), alpha=0.5)
     for key, (ref_ds, ref_errs) in (reference or {}).items():
         ax.loglog(ref_ds, ref_errs, "x", ms=4, label=f"{key} authors (per trial)")

@@ -62,7 +62,7 @@ moment equations for their weights by mixed-precision iterative refinement
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -78,10 +78,11 @@ from unicomp.numerics.partition import partition_phase
 from unicomp.numerics.result import Compression
 from unicomp.validation import as_seed, as_size
 
-__all__ = ["DEFAULT_METHOD", "Method", "compress"]
+__all__ = ["DEFAULT_METHOD", "METHODS", "Method", "compress"]
 
 Method = Literal["partition", "greedy"]
-_METHODS = ("partition", "greedy")
+#: Every method name :func:`compress` accepts.
+METHODS: tuple[Method, ...] = get_args(Method)
 #: The method a call without ``method=`` uses (the audit's FIG2 and RATE measure it).
 DEFAULT_METHOD: Method = "partition"
 
@@ -173,8 +174,8 @@ def compress(
     >>> comp.size, comp.method, round(comp.mass, 6), comp.residual < 1e-12
     (200, 'partition', 2000.0, True)
     """
-    if method not in _METHODS:
-        raise InputError(f"method must be one of {_METHODS}, got {method!r}")
+    if method not in METHODS:
+        raise InputError(f"method must be one of {METHODS}, got {method!r}")
     rng = as_seed(seed)
     chosen = CompressSettings() if settings is None else settings
     if not isinstance(chosen, CompressSettings):

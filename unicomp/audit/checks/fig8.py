@@ -80,7 +80,7 @@ def growth(label: str, ds: NDArray[np.float64], errors: list[NDArray[np.float64]
     if above.sum() < MIN_SIZES:
         return ("inconclusive", f"{label}: {int(above.sum())} of {ds.size} sizes above the floor {floor:.0e}: a "
                                 "curve at the rounding floor cannot show growth"), entry
-    kept = [e for e, a in zip(errors, above) if a]
+    kept = [e for e, a in zip(errors, above, strict=True) if a]
     if min(e.size for e in kept) >= 2:
         curve = curve_boot(ds[above], kept, seed=seed)
         fit = LineFit(curve.slope, curve.level, *curve.slope_interval(), 0.95, curve.slopes.size)
