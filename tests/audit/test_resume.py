@@ -195,8 +195,29 @@ def test_choose_tier_and_eta_arithmetic() -> None:
     assert eta_seconds(None, total=4, done=0, unit_seconds=[]) is None
     # after units: mean computed unit x units left (loaded units count as done, not in the mean)
     assert eta_seconds(1000.0, total=8, done=3, unit_seconds=[60.0, 120.0]) == 450.0
+    # with relative costs: seconds per unit of cost x the cost left (units growing 1, 2, 4, 8 after one)
+    assert eta_seconds(None, total=4, done=1, unit_seconds=[30.0], unit_weights=[1.0], remaining_weight=14.0) == 420.0
     line = progress_line("FIG3", done=3, total=8, elapsed=2460, eta=3300)
     assert line == "[FIG3 3/8 units] 41 min elapsed, ETA 55 min"
+
+
+def test_the_eta_counts_the_cost_of_the_units_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def record(expected: float | None, **kwargs: Any) -> float:
+        seen.append({**kwargs, "unit_weights": list(kwargs["unit_weights"])})  # a copy: the context appends
+        return 0.0
+
+    monkeypatch.setattr("unicomp.audit.context.eta_seconds", record)
+    ctx = AuditContext(CLAIM, "full", tmp_path, Registry(), units=UnitStore(tmp_path / "units", CLAIM, "full"),
+                       progress=lambda line: None)
+    ctx.plan_units(3, weights=[1.0, 2.0, 4.0])
+    for s in range(3):
+        ctx.unit("seed", {"seed": s}, lambda s=s: s)
+    assert [(k["unit_weights"], k["remaining_weight"]) for k in seen] == [([1.0], 6.0), ([1.0, 2.0], 4.0),
+                                                                          ([1.0, 2.0, 4.0], 0.0)]
+    with pytest.raises(InputError, match="weights"):
+        ctx.plan_units(2, weights=[1.0, 0.0])
 
 
 def test_parse_duration() -> None:

@@ -16,8 +16,9 @@ check sees the same values either way.
 from __future__ import annotations
 
 import importlib
+import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -73,6 +74,8 @@ class AuditContext:
         self._planned = 0
         self._done = 0
         self._unit_seconds: list[float] = []
+        self._weights: list[float] = []
+        self._computed_weights: list[float] = []
         self._cached_fraction = 0.0
 
     @property
@@ -80,10 +83,20 @@ class AuditContext:
         """Whether this is the paper-scale tier."""
         return self.tier == "full"
 
-    def plan_units(self, total: int) -> None:
-        """Declare how many units this check runs at this tier (for the progress line and ``--budget``)."""
+    def plan_units(self, total: int, weights: Sequence[float] | None = None) -> None:
+        """Declare how many units this check runs at this tier (for the progress line and ``--budget``).
+
+        ``weights`` (optional, one positive number per unit, in the order the units are asked for) are their
+        relative costs -- a unit on twice the points, say, weighs 2 -- so that the ETA counts the units left
+        by their cost, not their number (:func:`~unicomp.audit.schedule.eta_seconds`).
+        """
         if total < 1:
             raise InputError(f"total must be a positive number of units, got {total!r}")
+        if weights is not None:
+            w = [float(x) for x in weights]
+            if len(w) != total or not all(x > 0 and math.isfinite(x) for x in w):
+                raise InputError(f"weights must be {total} positive finite numbers, one per unit, got {weights!r}")
+            self._weights = w
         self._planned = int(total)
         if self._units is not None:
             self._cached_fraction = self._units.finished_fraction()
@@ -114,14 +127,19 @@ class AuditContext:
             encoded = encode(compute(), f"unit {name!r} of {self.claim_id}")
             seconds = time.perf_counter() - start
             self._unit_seconds.append(seconds)
+            if self._done < len(self._weights):
+                self._computed_weights.append(self._weights[self._done])
             if self._units is not None:
                 self._units.save(name, params, encoded, seconds)
             result = decode(encoded)
         self._done += 1
         if self._progress is not None:
             total = max(self._planned, self._done)
+            weighted = len(self._computed_weights) == len(self._unit_seconds) and self._weights
             eta = eta_seconds(self._expected, total=total, done=self._done, unit_seconds=self._unit_seconds,
-                              cached_fraction=self._cached_fraction, elapsed=time.perf_counter() - self._start)
+                              cached_fraction=self._cached_fraction, elapsed=time.perf_counter() - self._start,
+                              unit_weights=self._computed_weights if weighted else None,
+                              remaining_weight=sum(self._weights[self._done:]) if weighted else None)
             self._progress(progress_line(self.claim_id, done=self._done, total=total,
                                          elapsed=time.perf_counter() - self._start, eta=eta, resumed=found))
         return result

@@ -11,7 +11,10 @@ Expected seconds per claim and tier are measured numbers kept in ``claims.toml``
         \text{ the mean of the units computed in this run,}
     \end{cases}
 
-with :math:`f` the fraction of its units loaded from an earlier run (:func:`eta_seconds`).  A budget picks,
+with :math:`f` the fraction of its units loaded from an earlier run (:func:`eta_seconds`).  Where the check
+gave its units relative costs :math:`w_i` (their sizes, say), the second case is
+:math:`\frac{\sum_\text{computed} t_i}{\sum_\text{computed} w_i} \sum_\text{left} w_i`: units that grow no
+longer make the ETA run low.  A budget picks,
 claim by claim, the largest tier whose expected remaining time -- :math:`T_\text{expected}(1 - f)`, or 0
 for a finding already on disk -- fits what is left of it (:func:`choose_tier`).
 
@@ -62,8 +65,12 @@ def parse_duration(text: str) -> float:
 
 
 def eta_seconds(expected: float | None, *, total: int, done: int, unit_seconds: Sequence[float],
-                cached_fraction: float = 0.0, elapsed: float = 0.0) -> float | None:
+                cached_fraction: float = 0.0, elapsed: float = 0.0, unit_weights: Sequence[float] | None = None,
+                remaining_weight: float | None = None) -> float | None:
     """Seconds left in a claim (see the module docstring); ``None`` when nothing is known yet.
+
+    >>> eta_seconds(None, total=3, done=1, unit_seconds=[10.0], unit_weights=[1.0], remaining_weight=6.0)
+    60.0
 
     Parameters
     ----------
@@ -77,7 +84,12 @@ def eta_seconds(expected: float | None, *, total: int, done: int, unit_seconds: 
         Fraction of the units found on disk when the claim started.
     elapsed : float
         Seconds computed so far in this run (used before the first unit finished).
+    unit_weights, remaining_weight : optional
+        The relative costs of the units computed in this run (one per entry of ``unit_seconds``) and the sum
+        of the costs of the units not yet done: the ETA is then seconds per unit of cost times the cost left.
     """
+    if unit_seconds and unit_weights is not None and remaining_weight is not None:
+        return sum(unit_seconds) / sum(unit_weights) * remaining_weight
     if unit_seconds and total > 0:
         return sum(unit_seconds) / len(unit_seconds) * max(0, total - done)
     if expected is None:

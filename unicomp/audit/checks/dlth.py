@@ -90,6 +90,14 @@ def shrink_verdict(x: NDArray[np.float64], gaps: NDArray[np.float64], what: str)
 CPU_FULL: dict[str, Any] = {"widths": (1000, 2000, 4000, 8000)}
 
 
+def unit_cost(config: Any, width: int) -> float:
+    r"""Relative cost of one (seed, width) unit, for the ETA: the neurons trained -- the original of width d,
+    the naive subnetwork and each compression of width :math:`d' = \text{ratio}\cdot d` (one per degree at the
+    degree sweep's width, one elsewhere); a run's time grows about linearly in its width."""
+    compressions = len(config.degrees) if width == config.width else 1
+    return width * (1.0 + (compressions + 1) * config.ratio)
+
+
 def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str, Any], Any]:
     """Both sweeps of :func:`~unicomp.experiments.dlth_smooth.run_dlth_smooth`, one unit per (seed, width);
     the experiment's data (same fields and shapes) and its figure."""
@@ -107,7 +115,7 @@ def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str,
                 "init_moment_error": float(data["init_moment_error"]), "seconds": float(data["seconds"])}
 
     pairs = [(int(s), int(w)) for s in config.seeds for w in config.widths]
-    ctx.plan_units(len(pairs))
+    ctx.plan_units(len(pairs), weights=[unit_cost(config, w) for _, w in pairs])
     cells = {(s, w): ctx.unit("cell", {"seed": s, "width": w, "config": repr(config)}, partial(one, s, w))
              for s, w in pairs}
     main = [cells[int(s), config.width] for s in config.seeds]
