@@ -103,6 +103,25 @@ def test_a_finished_claim_is_on_disk_before_the_audit_ends(fake: FakeCheck, tmp_
     assert load_finding(tmp_path, CLAIM, "full") is not None
 
 
+def test_the_report_says_how_far_an_unfinished_claim_got(fake: FakeCheck, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    original = fake._compute
+
+    def stop_at_two(seed: int) -> dict[str, Any]:
+        if seed == 2:
+            raise KeyboardInterrupt
+        return original(seed)
+
+    fake._compute = stop_at_two  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        _audit(tmp_path)
+    monkeypatch.setattr(runner, "check_module", lambda claim_id: SimpleNamespace(
+        run=lambda ctx: ctx.record("holds", {}, "another claim")))
+    runner.audit("PACKING", tier="full", out_dir=tmp_path, stream=io.StringIO())
+    row = next(r for r in json.loads((tmp_path / "report.json").read_text()) if r["id"] == CLAIM)
+    assert row["verdict"] == "not run" and "2 of 3 units stored" in row["evidence"]
+
+
 def test_a_finished_finding_is_resumed_not_rerun(fake: FakeCheck, tmp_path: Path) -> None:
     first, _ = _audit(tmp_path)
     result, log = _audit(tmp_path)

@@ -151,18 +151,23 @@ class UnitStore:
         """Record how many units the check has at this tier (read by :meth:`finished_fraction`)."""
         write_atomic(self.folder / f"plan-{self.tier}.json", json.dumps({"tier": self.tier, "units": total}) + "\n")
 
-    def finished_fraction(self) -> float:
-        """The fraction of this tier's planned units already on disk (0 without a plan)."""
+    def progress(self) -> tuple[int, int] | None:
+        """``(finished, planned)`` units of this tier on disk, or ``None`` without a plan."""
         plan = self.folder / f"plan-{self.tier}.json"
-        if not (self.reuse and plan.is_file()):
-            return 0.0
+        if not plan.is_file():
+            return None
         total = int(json.loads(plan.read_text(encoding="utf-8"))["units"])
         done = 0
         for path in self.folder.glob("*-*.json"):
             if path.name.startswith("plan-"):
                 continue
             done += json.loads(path.read_text(encoding="utf-8")).get("tier") == self.tier
-        return min(1.0, done / total) if total > 0 else 0.0
+        return min(done, total), total
+
+    def finished_fraction(self) -> float:
+        """The fraction of this tier's planned units already on disk (0 without a plan, or when not reusing)."""
+        counts = self.progress() if self.reuse else None
+        return counts[0] / counts[1] if counts is not None and counts[1] > 0 else 0.0
 
 
 def load_finding(out_dir: str | os.PathLike[str], claim_id: str, tier: str) -> tuple[Finding, dict[str, Any]] | None:

@@ -28,7 +28,7 @@ import platform
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -121,12 +121,12 @@ def _cell(text: Any, limit: int = 400) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
-def report_rows(runs: Iterable[ClaimRun]) -> list[dict[str, Any]]:
+def report_rows(runs: Iterable[ClaimRun], pending: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """One entry per claim of the registry, in the paper's order.
 
     A claim with a finding gets the finding's fields (:meth:`~unicomp.audit.registry.Finding.to_dict`); a
     claim whose check raised gets ``verdict = "did not complete"`` and the error as evidence; a claim not in
-    ``runs``, ``"not run"``.
+    ``runs``, ``"not run"`` with ``pending[id]`` as evidence where given (a resumable run's stored units).
     """
     by_id = {r.claim_id: r for r in runs}
     rows = []
@@ -140,7 +140,7 @@ def report_rows(runs: Iterable[ClaimRun]) -> list[dict[str, Any]]:
             rows.append(row)
             continue
         status, evidence = (DID_NOT_COMPLETE, run.error or "no finding") if run is not None else \
-            (NOT_RUN, "not selected in this audit")
+            (NOT_RUN, (pending or {}).get(claim.id, "not selected in this audit"))
         rows.append({"id": claim.id, "source": claim.source, "claim": claim.claim, "verdict": status,
                      "caveat": None, "evidence": evidence, "reference": claim.reference, "rule": claim.rule,
                      "measured": {}, "baseline": {}, "authors": {}, "params": {}, "seeds": [], "figures": [],
@@ -257,7 +257,7 @@ def _markdown(rows: Sequence[dict[str, Any]], env: dict[str, Any], mutants: Sequ
 
 def write_report(
     runs: Iterable[ClaimRun], out_dir: str | os.PathLike[str], *, mutants: Sequence[MutantRun] | None = None,
-    machine: bool = False,
+    machine: bool = False, pending: Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write ``report.md``, ``report.json``, ``runs/<ID>-<hash>.json`` and ``mutants.json`` under ``out_dir``.
 
@@ -272,6 +272,8 @@ def write_report(
         ``mutants.json``; a completed claim without any is listed as declaring none).
     machine : bool
         Also write ``machine.json`` (:func:`machine_info`; the evidence of a full-tier run).
+    pending : mapping, optional
+        Claim id -> what a claim without a finding has so far (:func:`report_rows`).
 
     Returns
     -------
@@ -281,7 +283,7 @@ def write_report(
     """
     out = Path(out_dir)
     runs = list(runs)
-    rows = report_rows(runs)
+    rows = report_rows(runs, pending)
     env = environment()
     paths: dict[str, Path] = {}
     for row in rows:

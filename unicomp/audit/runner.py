@@ -245,6 +245,17 @@ def _earlier(out: Path, claim_id: str) -> ClaimRun | None:
     return next(filter(None, (_resumed(out, claim_id, t) for t in TIER_ORDER)), None)
 
 
+def _pending(out: Path, tier: str) -> dict[str, str]:
+    """For each claim with units of ``tier`` stored in ``out/units/`` but no finding: how far it got."""
+    notes = {}
+    for claim_id in parse_claim_ids(None):
+        counts = UnitStore(out / "units", claim_id, tier).progress()
+        if counts is not None and load_finding(out, claim_id, tier) is None:
+            notes[claim_id] = (f"not finished at the {tier} tier: {counts[0]} of {counts[1]} units stored in "
+                               f"units/{claim_id}/; the next resumable run continues from them")
+    return notes
+
+
 def _remaining(out: Path, claim_id: str, rerun: bool) -> Callable[[str, float], float]:
     """``remaining(tier, expected)`` for :func:`~unicomp.audit.schedule.choose_tier`: 0 for a finding on disk,
     else the expected seconds less the fraction of units already finished."""
@@ -337,7 +348,7 @@ def audit(
         say(f"[{i}/{len(ids)}] {claim_id}: {run.status} ({claim_tier}, {how}, total "
             f"{time.perf_counter() - start:.0f} s){note}")
         if resumable and not run.resumed:  # a finished claim is on disk at once, not after the whole audit
-            write_report(runs + others(), out, machine=True)
+            write_report(runs + others(), out, machine=True, pending=_pending(out, TIER_ORDER[0]))
     runs += others()
     mutant_runs: list[MutantRun] | None = [] if mutants else None
     if mutant_runs is not None:
@@ -348,5 +359,6 @@ def audit(
         for run in runs:  # a check that did not complete cannot be judged under a defect
             if run.finding is not None:
                 mutant_runs += run_mutants(run.claim_id, out_dir=out, progress=show)
-    paths = write_report(runs, out, mutants=mutant_runs, machine=resumable)
+    paths = write_report(runs, out, mutants=mutant_runs, machine=resumable,
+                         pending=_pending(out, TIER_ORDER[0]) if resumable else None)
     return AuditResult(runs, mutant_runs, paths)
