@@ -136,6 +136,14 @@ def test_a_finished_finding_is_resumed_not_rerun(fake: FakeCheck, tmp_path: Path
     assert load_finding(tmp_path, CLAIM, "quick") is None  # another tier is never taken for this one
 
 
+def test_a_resumed_claim_counts_the_time_of_the_units_it_loaded(fake: FakeCheck, tmp_path: Path) -> None:
+    store = UnitStore(tmp_path / "units", CLAIM, "full")
+    for s in range(3):  # three units finished by an earlier run, an hour each
+        store.save("seed", {"seed": s}, encode({"sum": float(s)}), 3600.0)
+    result, _ = _audit(tmp_path)
+    assert fake.computed == [] and 3 * 3600.0 <= result.runs[0].finding.elapsed < 3 * 3600.0 + 60.0
+
+
 def test_rerun_recomputes_the_finding_and_every_unit(fake: FakeCheck, tmp_path: Path) -> None:
     _audit(tmp_path)
     result, _ = _audit(tmp_path, rerun=True)

@@ -131,12 +131,14 @@ class UnitStore:
             raise InputError(f"unit name must be letters, digits, '-' or '_', got {name!r}")
         return self.folder / f"{name}-{unit_hash(self.claim_id, self.tier, name, params)}.json"
 
-    def load(self, name: str, params: Mapping[str, Any]) -> tuple[bool, Any]:
-        """``(True, result)`` for a finished unit on disk (when reusing), else ``(False, None)``."""
+    def load(self, name: str, params: Mapping[str, Any]) -> tuple[bool, Any, float]:
+        """``(True, result, seconds it took)`` for a finished unit on disk (when reusing), else
+        ``(False, None, 0.0)``."""
         path = self.path(name, params)
         if not (self.reuse and path.is_file()):
-            return False, None
-        return True, decode(json.loads(path.read_text(encoding="utf-8"))["result"])
+            return False, None, 0.0
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return True, decode(record["result"]), float(record.get("seconds", 0.0))
 
     def save(self, name: str, params: Mapping[str, Any], encoded: Any, seconds: float) -> Path:
         """Store a finished unit (``encoded`` from :func:`encode`) with the seconds it took."""

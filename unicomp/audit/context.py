@@ -77,6 +77,7 @@ class AuditContext:
         self._weights: list[float] = []
         self._computed_weights: list[float] = []
         self._cached_fraction = 0.0
+        self._loaded_seconds = 0.0
 
     @property
     def full(self) -> bool:
@@ -121,7 +122,8 @@ class AuditContext:
             ``compute()`` after a round trip through the JSON encoding (:func:`~unicomp.audit.cache.encode`),
             whether loaded or computed: arrays keep their dtype and shape, tuples stay tuples.
         """
-        found, result = self._units.load(name, params) if self._units is not None else (False, None)
+        found, result, stored = self._units.load(name, params) if self._units is not None else (False, None, 0.0)
+        self._loaded_seconds += stored
         if not found:
             start = time.perf_counter()
             encoded = encode(compute(), f"unit {name!r} of {self.claim_id}")
@@ -176,7 +178,8 @@ class AuditContext:
         finding = Finding(
             self.claim_id, verdict, dict(measured), evidence, caveat=caveat, params=dict(params or {}),
             seeds=list(seeds or []), baseline=dict(baseline or {}), authors=dict(authors or {}),
-            tier=self.tier, figures=list(self._figures), elapsed=time.perf_counter() - self._start,
+            tier=self.tier, figures=list(self._figures),
+            elapsed=time.perf_counter() - self._start + self._loaded_seconds,
         )
         self._registry.record(finding)
         return finding

@@ -197,7 +197,8 @@ class Finding:
     figures : list of str
         Paths of the figures written.
     elapsed : float
-        Wall-clock seconds of the check.
+        Wall-clock seconds of the check; for a resumed check, this run's seconds plus the stored seconds of
+        the units it loaded (the claim's time over all the runs that built it).
     """
 
     id: str

@@ -160,8 +160,10 @@ def verdict_table(rows: Iterable[dict[str, Any]], *, limit: int = 160) -> str:
 
 def runs_table(rows: Iterable[dict[str, Any]]) -> str:
     """A markdown table of when and at which code version each claim ran:
-    ``| id | tier | verdict | wall time (s) | date (UTC) | code |``; the code is the short git commit, with
-    ``+N files`` where N tracked files differed from it (a finding resumed from disk keeps its own)."""
+    ``| id | tier | verdict | wall time (s) | date (UTC) | code |`` (the wall time of a resumed claim adds the
+    stored times of the units it loaded: the claim's time over every run that built it); the code is the
+    short git commit, with ``+N files`` where N tracked files differed from it (a finding resumed from disk
+    keeps its own)."""
     lines = ["| id | tier | verdict | wall time (s) | date (UTC) | code |", "|---|---|---|---|---|---|"]
     for r in rows:
         if "param_hash" not in r:
@@ -223,7 +225,9 @@ def _markdown(rows: Sequence[dict[str, Any]], env: dict[str, Any], mutants: Sequ
     lines.append(f"Tier: {tiers}; generated {env['time_utc']}.")
     lines.append("Verdicts: " + ", ".join(f"{v}: {n}" for v, n in verdict_counts(rows).items()) + ".")
     lines += ["", verdict_table(rows, limit=400), ""]
-    lines += ["## Runs (tier, wall time and date per claim)", "", runs_table(rows), ""]
+    lines += ["## Runs (tier, wall time and date per claim)", "",
+              "The wall time of a claim built over several runs adds the stored times of the units it loaded.", "",
+              runs_table(rows), ""]
     if mutants is not None and summary is not None:
         lines += ["## Planted defects (the audit audits itself)", ""]
         lines.append(f"Killed {summary['killed']} of {summary['total']} planted defects"
