@@ -48,6 +48,9 @@ NOT_RUN = "not run"
 
 _PACKAGES = ("unicomp", "numpy", "scipy", "sympy", "mpmath", "torch", "matplotlib", "hypothesis", "pytest")
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: Where the project writes reports (the quick tier's and the committed full-tier evidence), relative to the
+#: checkout's root.
+_OUTPUT_FOLDERS = ("paper_checks/report", "paper_checks/evidence")
 
 
 def environment() -> dict[str, Any]:
@@ -55,7 +58,9 @@ def environment() -> dict[str, Any]:
     of the source checkout with the tracked files that differed from it (the code that ran is the commit plus
     those edits; ``None`` and ``[]`` for an installed wheel)."""
     commit = _git("rev-parse", "HEAD")
-    modified = _git("status", "--porcelain", "--untracked-files=no") if commit else None
+    # the audit's own output folders are not code: a report rewritten in place is not an edit of what ran
+    modified = _git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
+                    *(f":(top,exclude){folder}" for folder in _OUTPUT_FOLDERS)) if commit else None
     versions: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
