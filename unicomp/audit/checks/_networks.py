@@ -269,14 +269,15 @@ def record_figure(
 
 def scale_caveat(verdict: str, caveat: str | None, reached: str | None) -> tuple[str, str | None]:
     """A verdict reached below the paper's scale names that scale: ``holds`` becomes ``holds with caveat``,
-    and ``reached`` joins the caveat of a caveated or inconclusive verdict (``fails`` is left as it is).
+    and ``reached`` joins the caveat of every verdict (a ``fails`` stays ``fails``: the caveat says at which
+    scale the claim failed, so the reader can tell a failure of the setting from one of the paper's).
 
     >>> scale_caveat("holds", None, "width 4000, not 10^4")
     ('holds with caveat', 'width 4000, not 10^4')
     >>> scale_caveat("fails", None, "width 4000, not 10^4")
-    ('fails', None)
+    ('fails', 'width 4000, not 10^4')
     """
-    if reached is None or verdict not in ("holds", "holds with caveat", "inconclusive"):
+    if reached is None or verdict not in ("holds", "holds with caveat", "inconclusive", "fails"):
         return verdict, caveat
     return ("holds with caveat" if verdict == "holds" else verdict), (f"{caveat}; {reached}" if caveat else reached)
 

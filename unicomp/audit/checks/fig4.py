@@ -38,6 +38,7 @@ Rule, per optimiser (any "fails" fails, else any "inconclusive" is inconclusive;
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -75,6 +76,11 @@ CPU_FULL: dict[str, Any] = {"n_train": 10_000, "n_test": 10_000, "width": 4000, 
                             "epochs": 300, "batch_size": 128, "eval_every": 10, "n_probe": 1000}
 
 
+def _rates(rates: Mapping[str, float]) -> str:
+    """``"sgd 0.005, adam 0.001, ..."``."""
+    return ", ".join(f"{opt} {lr:g}" for opt, lr in rates.items())
+
+
 def tolerances(theirs: dict[str, Any], reported: dict[str, tuple[float, float, float]]) -> dict[str, float]:
     """Per optimiser, the paper's own largest compressed/original log-factor: over the authors' curve where
     their CSV is loaded (``theirs[opt]`` not None), else over the printed final values."""
@@ -104,8 +110,9 @@ def run(ctx: AuditContext) -> None:
         ratio=cfg["compressed_width"] / num_moments(4, cfg["degree"]), paper_ratio=PAPER_RATIO,
         scale=f"the paper's scale decides ({PAPER_SCALE})",
         reached=(f"run at width {cfg['width']} -> {cfg['compressed_width']}, {cfg['n_train']} training points, "
-                 f"{cfg['epochs']} epochs of batch {cfg['batch_size']} on two CPU cores, not the paper's "
-                 f"{PAPER_SCALE}") if ctx.full else None,
+                 f"{cfg['epochs']} epochs of batch {cfg['batch_size']} with learning rates "
+                 f"{_rates(cfg['optimizers'])} on two CPU cores, not the paper's {PAPER_SCALE} with "
+                 f"{_rates(fig4.TIERS['full'].optimizers)}") if ctx.full else None,
         naive="random subnetwork of the same width, weights 1 (the paper's baseline)",
         source=("fig4_lth/LTH/ (the four runs printed in Fig. 4)" if anchors
                 else "absent: tolerances from the printed final values"),
