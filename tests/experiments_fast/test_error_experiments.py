@@ -12,7 +12,7 @@ import pytest
 from unicomp.errors import InputError
 from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, Fig2Config, run_fig2
 from unicomp.experiments.fig6_runtime import run_fig6
-from unicomp.experiments.fig8_polylog import polylog_size, run_fig8
+from unicomp.experiments.fig8_polylog import Fig8Config, polylog_size, row_key, run_fig8
 
 
 def test_fig2_tiny_sweep_float64_and_high_precision() -> None:
@@ -61,6 +61,15 @@ def test_fig8_patience_stops_at_the_first_rise() -> None:
     # the authors' rule: the search ends at the first degree that brings no new minimum
     assert all(b < a for a, b in itertools.pairwise(errors[:-1])) and errors[-1] >= min(errors[:-1])
     plt.close(res.figure)
+
+
+def test_fig8_row_keys_are_shared_by_sweeps_with_more_trials() -> None:
+    small, large = Fig8Config(hp_trials=1), Fig8Config(hp_trials=3, trials=7)
+    # a resumed sweep with more trials reuses the rows it has: the key holds only what the row depends on
+    assert row_key(small, 2, 3, 0, high_precision=True) == row_key(large, 2, 3, 0, high_precision=True)
+    seeds = {row_key(large, 2, j, t, high_precision=True)["seed"] for j in range(4) for t in range(3)}
+    assert len(seeds) == 12  # every (size, trial) draws its own cloud and function
+    assert row_key(small, 2, 3, 0)["digits"] is None and row_key(small, 2, 3, 0, high_precision=True)["digits"] == 50
 
 
 def test_polylog_size_matches_the_paper() -> None:

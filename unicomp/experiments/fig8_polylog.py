@@ -39,7 +39,7 @@ from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function
 
 __all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "geometric_means", "plot_fig8",
-           "polylog_size", "run_fig8", "sweep_keys", "sweep_row"]
+           "polylog_size", "row_key", "run_fig8", "sweep_keys", "sweep_row"]
 
 #: Reported best errors (paper, Fig. 8, m = 2): d -> (d', error).
 REPORTED_FIG8: dict[int, tuple[int, float]] = {1000: (954, 1e-8), 64000: (2449, 2.6e-12)}
@@ -112,17 +112,26 @@ def _best_degree(pts: np.ndarray, m: int, size: int, seed: int, max_degree: int,
             "resolution": resolution}
 
 
-def sweep_row(cfg: Fig8Config, m: int, j: int, trial: int = 0, *, high_precision: bool = False) -> dict[str, Any]:
-    """One row of a sweep: the best degree for dimension ``m`` at the ``j``-th size of ``cfg.ds`` (float64)
-    or of ``cfg.hp_ds`` (``hp_digits`` digits), trial ``trial`` (its cloud and test function drawn from seed
-    ``cfg.seed + j + trial * len(ds)``); rows are independent of one another (:func:`run_fig8`)."""
+def row_key(cfg: Fig8Config, m: int, j: int, trial: int = 0, *, high_precision: bool = False) -> dict[str, Any]:
+    """Everything one row of a sweep depends on: dimension, size, the seed of its cloud and test function
+    (``cfg.seed + j + trial * len(ds)``), the degree search and the precision (``digits``, ``None`` for
+    float64).  Rows with equal keys are equal, so a sweep with more trials or sizes shares its other rows."""
     ds, max_degree, step, digits = ((cfg.hp_ds, cfg.hp_max_degree, cfg.hp_degree_step, cfg.hp_digits)
                                     if high_precision else (cfg.ds, cfg.max_degree, cfg.degree_step, None))
-    d = ds[j]
+    return {"m": m, "d": ds[j], "seed": cfg.seed + j + trial * len(ds), "max_degree": max_degree, "step": step,
+            "patience": cfg.patience, "digits": digits}
+
+
+def sweep_row(cfg: Fig8Config, m: int, j: int, trial: int = 0, *, high_precision: bool = False) -> dict[str, Any]:
+    """One row of a sweep (:func:`row_key`): the best degree for dimension ``m`` at the ``j``-th size of
+    ``cfg.ds`` (float64) or of ``cfg.hp_ds`` (``hp_digits`` digits), trial ``trial``; rows are independent of
+    one another (:func:`run_fig8`)."""
+    key = row_key(cfg, m, j, trial, high_precision=high_precision)
+    d = key["d"]
     size = min(polylog_size(d, m), d)
-    seed = cfg.seed + j + trial * len(ds)
     t0 = time.perf_counter()
-    res = _best_degree(uniform_cloud(d, m, seed), m, size, seed, max_degree, step, cfg.patience, digits)
+    res = _best_degree(uniform_cloud(d, m, key["seed"]), m, size, key["seed"], key["max_degree"], key["step"],
+                       key["patience"], key["digits"])
     res.update(d=d, size=size, trial=trial, seconds=time.perf_counter() - t0)
     return res
 

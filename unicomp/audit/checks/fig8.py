@@ -5,9 +5,11 @@ errors that do not grow with d.
 Measurement: :func:`unicomp.experiments.fig8_polylog.run_fig8` (the pole test function, best error over k
 per d and trial; every admissible degree is tried, since the error is not monotone in k) in float64
 (quick: d = 1000, 2000, 4000, 2 trials; full: 1000..64000, 5 trials, the authors' count) and, at the full
-tier, in mpmath (``hp_digits`` digits, d up to 8000, one trial per d: a row takes up to 15 minutes).  One
-resumable unit per (precision, m, d, trial).  Reference: the authors' per-trial best errors
-(``fig8_polylog/polylog_error_1d.csv``, ``polylog_error_2d.csv``; 5 trials per d, read at run time).
+tier, in mpmath (``hp_digits`` digits, d up to 8000, one trial per d: a row takes up to 30 minutes).  One
+resumable unit per (precision, m, d, trial), keyed by what the row depends on
+(:func:`~unicomp.experiments.fig8_polylog.row_key`), so more trials add rows and keep the others.
+Reference: the authors' per-trial best errors (``fig8_polylog/polylog_error_1d.csv``,
+``polylog_error_2d.csv``; 5 trials per d, read at run time).
 
 Sub-checks:
 
@@ -141,7 +143,7 @@ def _sweeps(ctx: AuditContext, fig8: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"config": dataclasses.asdict(cfg), "reported": fig8.REPORTED_FIG8, "float64": {},
                             "mpmath": {} if ctx.full else None}
     for hp, m, j, t in todo:
-        row = ctx.unit("row", {"mpmath": hp, "m": m, "j": j, "trial": t, "config": repr(cfg)},
+        row = ctx.unit("row", fig8.row_key(cfg, m, j, t, high_precision=hp),
                        partial(fig8.sweep_row, cfg, m, j, t, high_precision=hp))
         data["mpmath" if hp else "float64"].setdefault(f"m={m}", []).append(row)
     data["seconds"] = sum(r["seconds"] for p in ("float64", "mpmath") for rows in (data[p] or {}).values()
