@@ -103,6 +103,20 @@ def test_a_finished_claim_is_on_disk_before_the_audit_ends(fake: FakeCheck, tmp_
     assert load_finding(tmp_path, CLAIM, "full") is not None
 
 
+def test_a_claim_that_crashed_here_but_finished_elsewhere_shows_the_finding(fake: FakeCheck, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash_after_another_process_finished(ctx: AuditContext) -> None:
+        runner.audit(CLAIM, tier="full", out_dir=tmp_path, stream=io.StringIO())  # the other process
+        raise RuntimeError("this process ran out of precision")
+
+    calls = iter([crash_after_another_process_finished, fake.run])
+    monkeypatch.setattr(runner, "check_module", lambda claim_id: SimpleNamespace(run=next(calls)))
+    result, _ = _audit(tmp_path)
+    assert result.crashed  # this process's own failure is still its exit status
+    row = next(r for r in json.loads((tmp_path / "report.json").read_text()) if r["id"] == CLAIM)
+    assert row["verdict"] == "holds"  # the directory's report shows the finding on disk
+
+
 def test_the_report_says_how_far_an_unfinished_claim_got(fake: FakeCheck, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     original = fake._compute

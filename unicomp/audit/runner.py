@@ -29,6 +29,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
@@ -310,6 +311,7 @@ def audit(
     stream = stream if stream is not None else sys.stderr
     resumable = tier == "full" or budget is not None
     start = time.perf_counter()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     registry = Registry()
     runs: list[ClaimRun] = []
 
@@ -322,6 +324,19 @@ def audit(
         if not resumable:
             return []
         return [run for run in (_earlier(out, c) for c in parse_claim_ids(None) if c not in ids) if run is not None]
+
+    def view(mine: list[ClaimRun]) -> list[ClaimRun]:
+        """What the report shows: this run's claims -- where one of them did not complete here but another
+        process has filed its finding since this run started, that finding -- and the others'."""
+        if not resumable:
+            return mine
+
+        def since(run: ClaimRun) -> ClaimRun:
+            filed = _earlier(out, run.claim_id)
+            when = filed.stored.get("environment", {}).get("time_utc", "") if filed and filed.stored else ""
+            return filed if filed is not None and when >= started else run
+
+        return [since(r) if r.finding is None else r for r in mine] + others()
 
     for i, claim_id in enumerate(ids, 1):
         claim_tier = tier
@@ -348,7 +363,8 @@ def audit(
         say(f"[{i}/{len(ids)}] {claim_id}: {run.status} ({claim_tier}, {how}, total "
             f"{time.perf_counter() - start:.0f} s){note}")
         if resumable and not run.resumed:  # a finished claim is on disk at once, not after the whole audit
-            write_report(runs + others(), out, machine=True, pending=_pending(out, TIER_ORDER[0]))
+            write_report(view(runs), out, machine=True, pending=_pending(out, TIER_ORDER[0]))
+    shown = view(runs)
     runs += others()
     mutant_runs: list[MutantRun] | None = [] if mutants else None
     if mutant_runs is not None:
@@ -359,6 +375,6 @@ def audit(
         for run in runs:  # a check that did not complete cannot be judged under a defect
             if run.finding is not None:
                 mutant_runs += run_mutants(run.claim_id, out_dir=out, progress=show)
-    paths = write_report(runs, out, mutants=mutant_runs, machine=resumable,
+    paths = write_report(shown, out, mutants=mutant_runs, machine=resumable,
                          pending=_pending(out, TIER_ORDER[0]) if resumable else None)
     return AuditResult(runs, mutant_runs, paths)
