@@ -136,15 +136,14 @@ def _sweeps(ctx: AuditContext, fig8: Any) -> dict[str, Any]:
     """:func:`~unicomp.experiments.fig8_polylog.run_fig8`'s data at the tier (mpmath at the full tier only),
     one resumable unit per row (precision, m, d)."""
     cfg = fig8.TIERS[ctx.tier]
-    todo = [(hp, *key) for hp in ((False, True) if ctx.full else (False,))
-            for key in fig8.sweep_keys(cfg, high_precision=hp)]
-    ds = {False: cfg.ds, True: cfg.hp_ds}
-    ctx.plan_units(len(todo), weights=[ds[hp][j] * (MPMATH_COST if hp else 1.0) for hp, _, j, _ in todo])
+    todo = [(hp, m, j, t, fig8.row_key(cfg, m, j, t, high_precision=hp))
+            for hp in ((False, True) if ctx.full else (False,))
+            for m, j, t in fig8.sweep_keys(cfg, high_precision=hp)]
+    ctx.plan_units(len(todo), weights=[key["d"] * (MPMATH_COST if hp else 1.0) for hp, *_, key in todo])
     data: dict[str, Any] = {"config": dataclasses.asdict(cfg), "reported": fig8.REPORTED_FIG8, "float64": {},
                             "mpmath": {} if ctx.full else None}
-    for hp, m, j, t in todo:
-        row = ctx.unit("row", fig8.row_key(cfg, m, j, t, high_precision=hp),
-                       partial(fig8.sweep_row, cfg, m, j, t, high_precision=hp))
+    for hp, m, j, t, key in todo:
+        row = ctx.unit("row", key, partial(fig8.sweep_row, cfg, m, j, t, high_precision=hp))
         data["mpmath" if hp else "float64"].setdefault(f"m={m}", []).append(row)
     data["seconds"] = sum(r["seconds"] for p in ("float64", "mpmath") for rows in (data[p] or {}).values()
                           for r in rows)
