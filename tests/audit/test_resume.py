@@ -8,6 +8,13 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import time
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -284,3 +291,76 @@ def test_units_without_a_store_are_computed_every_time(tmp_path: Path) -> None:
     for _ in range(2):
         ctx.unit("seed", {"seed": 0}, lambda: calls.append(1) or {"x": np.ones(2)})
     assert len(calls) == 2 and not (tmp_path / "units").exists()
+
+
+def _locked_by(store: UnitStore, params: dict[str, Any], pid: int) -> None:
+    """Write the lock of unit ``seed`` ``params`` as process ``pid`` on this host would."""
+    path = store.path("seed", params).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": pid, "host": socket.gethostname()}), encoding="utf-8")
+
+
+def test_units_skip_what_another_process_computes_and_wait_for_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    store = UnitStore(tmp_path / "units", CLAIM, "full")
+    ctx = AuditContext(CLAIM, "full", tmp_path, Registry(), units=store)
+    _locked_by(store, {"seed": 1}, os.getppid())  # a live process on this host holds unit 1
+    computed: list[int] = []
+
+    def other_process_finishes(seconds: float) -> None:  # what the holder does while this one polls
+        store.save("seed", {"seed": 1}, encode({"by": "other"}), 5.0)
+        store.unlock("seed", {"seed": 1})
+
+    monkeypatch.setattr("unicomp.audit.context.time.sleep", other_process_finishes)
+    results = ctx.units("seed", [({"seed": s}, lambda s=s: computed.append(s) or {"by": s}) for s in range(3)])
+    assert computed == [0, 2]
+    assert results == [{"by": 0}, {"by": "other"}, {"by": 2}]
+    assert not list(store.folder.glob("*.lock"))
+
+
+def test_a_dead_process_lock_is_taken_over_and_a_failed_unit_releases_its_lock(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    store = UnitStore(tmp_path / "units", CLAIM, "full")
+    ctx = AuditContext(CLAIM, "full", tmp_path, Registry(), units=store)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    _locked_by(store, {"seed": 0}, int(gone.stdout))  # that process has exited
+    monkeypatch.setattr("unicomp.audit.context.time.sleep", lambda s: pytest.fail("waited for a dead process"))
+    assert ctx.units("seed", [({"seed": 0}, lambda: 7)]) == [7]
+
+    def broken() -> None:
+        raise RuntimeError("unit failed")
+
+    with pytest.raises(RuntimeError, match="unit failed"):
+        ctx.units("seed", [({"seed": 1}, broken)])
+    assert not list(store.folder.glob("*.lock")) and not store.stored("seed", {"seed": 1})
+
+
+def _worker(out: str, log: str) -> None:
+    """One of two processes running the same claim's units (a module-level function: a child process runs it)."""
+    ctx = AuditContext(CLAIM, "full", out, Registry(), units=UnitStore(Path(out) / "units", CLAIM, "full"))
+
+    def compute(s: int) -> int:
+        fd = os.open(Path(log) / f"computed-{s}", os.O_CREAT | os.O_EXCL | os.O_WRONLY)  # fails if computed twice
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        time.sleep(0.2)
+        return s * s
+
+    assert ctx.units("seed", [({"seed": s}, partial(compute, s)) for s in range(8)], poll=0.05) == [
+        s * s for s in range(8)]
+
+
+def test_two_processes_share_a_claims_units_and_compute_each_once(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.mkdir()
+    mp = multiprocessing.get_context("fork")
+    workers = [mp.Process(target=_worker, args=(str(tmp_path), str(log))) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert [w.exitcode for w in workers] == [0, 0]
+    owners = {p.name: p.read_text() for p in log.iterdir()}
+    assert sorted(owners) == sorted(f"computed-{s}" for s in range(8))
+    assert len(set(owners.values())) == 2  # both processes computed some of them

@@ -3,7 +3,10 @@ r"""What a resumable audit keeps on disk: finished *units* of a long check, and 
 A long check splits its work into units (one seed, one configuration, one size panel) with
 :meth:`~unicomp.audit.context.AuditContext.unit`; a :class:`UnitStore` writes each finished unit's result to
 ``<out>/units/<ID>/<name>-<hash>.json``, the hash taken over ``(claim, tier, name, params)``
-(:func:`unit_hash`), so an audit stopped after hours resumes after its last finished unit.  A result is
+(:func:`unit_hash`), so an audit stopped after hours resumes after its last finished unit.  A unit being
+computed holds a lock file next to it (``<name>-<hash>.lock``: the process id and host), so that several
+processes running the same claim on one machine share its units out instead of computing each twice
+(:meth:`UnitStore.lock`; a lock whose process has died is taken over).  A result is
 stored as JSON -- never pickled -- through :func:`encode`, which tags what plain JSON would lose (numpy
 arrays with their dtype and shape, tuples, mappings with non-string keys) so that :func:`decode` gives back
 equal values of the same types.  :func:`load_finding` finds a claim's finished finding at a tier among the
@@ -22,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -148,6 +152,59 @@ class UnitStore:
                   "time_utc": datetime.now(UTC).isoformat(timespec="seconds"), "result": encoded}
         write_atomic(path, json.dumps(record) + "\n")
         return path
+
+    def stored(self, name: str, params: Mapping[str, Any]) -> bool:
+        """Whether the unit is finished on disk and would be loaded (when reusing)."""
+        return self.reuse and self.path(name, params).is_file()
+
+    def _lock_path(self, name: str, params: Mapping[str, Any]) -> Path:
+        return self.path(name, params).with_suffix(".lock")
+
+    def lock(self, name: str, params: Mapping[str, Any]) -> bool:
+        """Claim the unit for this process: ``True`` if this process may compute it now (it created the lock,
+        or took over the lock of a process that has died), ``False`` if a live process holds it."""
+        path = self._lock_path(name, params)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):  # the second try follows the removal of a dead process's lock
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if self.locked(name, params):
+                    return False
+                path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                           "time_utc": datetime.now(UTC).isoformat(timespec="seconds")}, fh)
+            return True
+        return False
+
+    def unlock(self, name: str, params: Mapping[str, Any]) -> None:
+        """Release this process's lock on the unit (done or abandoned)."""
+        self._lock_path(name, params).unlink(missing_ok=True)
+
+    def locked(self, name: str, params: Mapping[str, Any]) -> bool:
+        """Whether another live process holds the unit's lock.  A lock from another host counts as held (its
+        process cannot be asked); one from this host whose process id no longer runs is not."""
+        path = self._lock_path(name, params)
+        try:
+            owner = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return False
+        except ValueError:  # being written by its owner this instant
+            return True
+        if owner.get("host") != socket.gethostname():
+            return True
+        pid = int(owner.get("pid", 0))
+        if pid <= 0 or pid == os.getpid():  # no process named (never signal 0 or -1: a group, every process)
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # alive, owned by another user
+            return True
+        return True
 
     def plan(self, total: int) -> None:
         """Record how many units the check has at this tier (read by :meth:`finished_fraction`)."""

@@ -8,9 +8,10 @@ A long check splits its work into *units* (:meth:`AuditContext.unit`: one seed, 
 panel), each returning JSON-storable data.  A resumable audit (``unicomp audit --full``) hands the context a
 :class:`~unicomp.audit.cache.UnitStore`: a finished unit is written to ``units/<ID>/`` and loaded instead of
 recomputed when the audit is started again, and a progress line with the ETA
-(:mod:`unicomp.audit.schedule`) is printed after each unit.  Without a store (the quick tier, pytest, the
-planted defects) a unit is computed every time -- and its result goes through the same JSON encoding, so a
-check sees the same values either way.
+(:mod:`unicomp.audit.schedule`) is printed after each unit; :meth:`AuditContext.units` runs a list of
+independent units and shares them with other processes running the same claim.  Without a store (the quick
+tier, pytest, the planted defects) a unit is computed every time -- and its result goes through the same
+JSON encoding, so a check sees the same values either way.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class AuditContext:
         self._expected = claim.expected_s.get(tier)
         self._planned = 0
         self._done = 0
+        self._asked = 0
+        self._done_weight = 0.0
         self._unit_seconds: list[float] = []
         self._weights: list[float] = []
         self._computed_weights: list[float] = []
@@ -122,26 +125,70 @@ class AuditContext:
             ``compute()`` after a round trip through the JSON encoding (:func:`~unicomp.audit.cache.encode`),
             whether loaded or computed: arrays keep their dtype and shape, tuples stay tuples.
         """
+        position = self._asked
+        self._asked += 1
+        return self._run_unit(name, params, compute, position)
+
+    def units(self, name: str, work: Sequence[tuple[Mapping[str, Any], Callable[[], Any]]], *,
+              poll: float = 10.0) -> list[Any]:
+        """The results of independent units (``(params, compute)`` pairs, see :meth:`unit`), in order.
+
+        In a resumable audit the units are shared with other processes running the same claim into the same
+        folder: a unit another live process is computing (:meth:`~unicomp.audit.cache.UnitStore.lock`) is
+        skipped, and after the rest this process waits for it, checking every ``poll`` seconds (and computes
+        it itself if that process died).  Starting the same ``unicomp audit --full`` command a second time
+        thus adds a worker to a long claim.
+        """
+        base, work = self._asked, list(work)
+        self._asked += len(work)
+        store = self._units
+        if store is None or not store.reuse:  # nothing shared: one after the other
+            return [self._run_unit(name, params, compute, base + i) for i, (params, compute) in enumerate(work)]
+        results: dict[int, Any] = {}
+        waiting = list(range(len(work)))
+        while waiting:
+            progressed = False
+            for i in list(waiting):
+                params, compute = work[i]
+                if store.stored(name, params):
+                    results[i] = self._run_unit(name, params, compute, base + i)
+                elif store.lock(name, params):
+                    try:
+                        results[i] = self._run_unit(name, params, compute, base + i)
+                    finally:
+                        store.unlock(name, params)
+                else:
+                    continue
+                waiting.remove(i)
+                progressed = True
+            if waiting and not progressed:
+                time.sleep(poll)
+        return [results[i] for i in range(len(work))]
+
+    def _run_unit(self, name: str, params: Mapping[str, Any], compute: Callable[[], Any], position: int) -> Any:
+        """:meth:`unit` for the ``position``-th unit the check asks for (its weight in :meth:`plan_units`)."""
         found, result, stored = self._units.load(name, params) if self._units is not None else (False, None, 0.0)
         self._loaded_seconds += stored
+        weight = self._weights[position] if position < len(self._weights) else None
         if not found:
             start = time.perf_counter()
             encoded = encode(compute(), f"unit {name!r} of {self.claim_id}")
             seconds = time.perf_counter() - start
             self._unit_seconds.append(seconds)
-            if self._done < len(self._weights):
-                self._computed_weights.append(self._weights[self._done])
+            if weight is not None:
+                self._computed_weights.append(weight)
             if self._units is not None:
                 self._units.save(name, params, encoded, seconds)
             result = decode(encoded)
         self._done += 1
+        self._done_weight += weight or 0.0
         if self._progress is not None:
             total = max(self._planned, self._done)
             weighted = len(self._computed_weights) == len(self._unit_seconds) and self._weights
             eta = eta_seconds(self._expected, total=total, done=self._done, unit_seconds=self._unit_seconds,
                               cached_fraction=self._cached_fraction, elapsed=time.perf_counter() - self._start,
                               unit_weights=self._computed_weights if weighted else None,
-                              remaining_weight=sum(self._weights[self._done:]) if weighted else None)
+                              remaining_weight=sum(self._weights) - self._done_weight if weighted else None)
             self._progress(progress_line(self.claim_id, done=self._done, total=total,
                                          elapsed=time.perf_counter() - self._start, eta=eta, resumed=found))
         return result

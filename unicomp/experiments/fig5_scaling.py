@@ -49,7 +49,8 @@ from unicomp.numerics.fitting import fit_loglog_slope, fit_power_law
 from unicomp.numerics.networks import compress_mlp, neuron_objects
 from unicomp.numerics.training import TrainConfig, paired_runs
 
-__all__ = ["REPORTED_FIG5", "TIERS", "Fig5Config", "assemble", "compressed_size", "panel_cells", "run_cell", "run_fig5"]
+__all__ = ["REPORTED_FIG5", "TIERS", "Fig5Config", "assemble", "cell_key", "compressed_size", "panel_cells", "run_cell",
+           "run_fig5"]
 
 #: Reported fitted exponents (original, compressed) for the data (a) and width (b) panels (paper, Fig. 5).
 REPORTED_FIG5: dict[str, tuple[float, float]] = {"data": (0.683, 1.271), "width": (0.308, 0.608)}
@@ -131,6 +132,32 @@ def panel_cells(config: Fig5Config, panel: str) -> list[tuple[int, int]]:
     sizes = config.data_sizes if panel == "data" else config.widths
     _check_sizes(sizes, config.factor, "data_sizes" if panel == "data" else "widths")
     return [(s, i) for s in range(config.seeds) for i in range(len(sizes))]
+
+
+def cell_key(config: Fig5Config, panel: str, s: int, i: int) -> dict[str, Any]:
+    """Everything cell ``(s, i)`` of ``panel`` depends on (:func:`run_cell`): its size and :math:`d'`, its
+    seeds, and the fields of ``config`` that its panel reads -- not the other sizes, widths or the number of
+    seeds, so a run on more (or fewer) sizes or seeds shares the cells it has in common with this one.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> full = TIERS["full"]
+    >>> cell_key(full, "data", 1, 0) == cell_key(replace(full, data_sizes=full.data_sizes[:3], seeds=2), "data", 1, 0)
+    True
+    """
+    if panel not in ("data", "width"):
+        raise InputError(f"panel must be 'data' or 'width', got {panel!r}")
+    sizes = config.data_sizes if panel == "data" else config.widths
+    d, dp = _check_sizes(sizes, config.factor, "data_sizes" if panel == "data" else "widths")[i]
+    fields = (("teacher_width", "noise", "data_epochs", "data_batch_size", "data_lr") if panel == "data" else
+              ("width_n_train", "width_noise", "width_epochs", "width_batch_size", "width_lr"))
+    key = {"panel": panel, "size": d, "compressed_size": dp, "seed": config.seed,
+           "cell_seed": config.seed + 1000 * s + i, "n_test": config.n_test, "degree": config.degree,
+           "method": config.method, "device": config.device, **{f: getattr(config, f) for f in fields}}
+    if panel == "width":  # the training set is shared by the widths of one seed
+        key["data_seed"] = config.seed + 1000 * s
+    return key
 
 
 def run_cell(config: Fig5Config, panel: str, s: int, i: int) -> dict[str, Any]:

@@ -147,9 +147,10 @@ def _sweeps(ctx: AuditContext, fig2: Any) -> Any:
             for m, k in fig2.sweep_keys(cfg, high_precision=hp)]
     ctx.plan_units(len(todo))
     entries: dict[bool, dict[tuple[int, int], Any]] = {False: {}, True: {}}
-    for hp, m, k in todo:
-        entries[hp][m, k] = ctx.unit("entry", {"mpmath": hp, "m": m, "k": k, "config": repr(cfg)},
-                                     partial(fig2.sweep_entry, cfg, m, k, high_precision=hp))
+    results = ctx.units("entry", [({"mpmath": hp, "m": m, "k": k, "config": repr(cfg)},
+                                   partial(fig2.sweep_entry, cfg, m, k, high_precision=hp)) for hp, m, k in todo])
+    for (hp, m, k), entry in zip(todo, results, strict=True):
+        entries[hp][m, k] = entry
     seconds = sum(float(np.sum(e["seconds"])) for part in entries.values() for e in part.values())
     return fig2.assemble(cfg, entries[False], entries[True] if ctx.full else None, seconds=seconds)
 

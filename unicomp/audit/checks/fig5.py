@@ -9,9 +9,11 @@ cylindrical harmonic.  The exponents are those the paper reports: the least-squa
 the mean over seeds -- refitting the authors' own data this way gives their printed values to three digits
 -- with a bootstrap over seeds within each size (:func:`~unicomp.audit.checks._data.exponent_boot`; the
 ratio :math:`\alpha_c/\alpha_o` from the same resamples).  Quick tier: panel (a) on d = 2^10..2^13, 400
-full-batch AdamW steps, 3 seeds; full tier: both panels in the authors' own setting (their scripts), panel
-(b) on the widths :data:`CPU_WIDTHS` only (see there).  Every (panel, seed, size) cell is one resumable
-unit (:func:`~unicomp.experiments.fig5_scaling.run_cell`).
+full-batch AdamW steps, 3 seeds; full tier: both panels in the authors' own setting (their scripts), 5
+seeds, on the sizes that fit two CPU cores: panel (a) on :data:`CPU_DATA_SIZES`, panel (b) on
+:data:`CPU_WIDTHS` (see there).  Every (panel, seed, size) cell is one resumable unit
+(:func:`~unicomp.experiments.fig5_scaling.run_cell`), keyed by what it depends on
+(:func:`~unicomp.experiments.fig5_scaling.cell_key`), so a later run on more sizes keeps the cells it shares.
 
 Reference: the authors' measured losses (``fig5_scaling_law/trainds_scaling.csv``, 20 seeds; the width
 run's per-seed CSVs, 10 seeds), read at run time; their exponents are refitted on the sizes we measured
@@ -77,12 +79,16 @@ LEARNED = 0.8
 #: Largest geometric mean over the sizes of compressed/original test MSE (see rule 2).
 KEEP = 1.5
 N_BOOT = 2000
-#: The width panel at the quick tier (not run; see the rule).
+#: The data panel's sizes at the full tier on two CPU cores: the authors' setting costs about 5 ms per
+#: training point per cell (measured on one core: 671 s at d = 2^17, each size twice the one before), so a
+#: seed of 2^9..2^17 is about 22 min, and 2^18 and 2^19 add about 23 and 45 min per seed (5.6 h for 5 seeds).
+CPU_DATA_SIZES = tuple(2**e for e in range(9, 18))
 #: The width panel's widths at the full tier on two CPU cores: the authors' 2^9..2^14 (2000 epochs of batch
 #: 128 on 20000 points) cost about 50 ms per step at width 2^14 on one core (measured: 3e5 steps, some 4 h
-#: for one run, 10 h per (seed, width) cell with its compression) -- a GPU job; up to 2^12 a cell is about
-#: 1.5 h, within the two-hour unit.
+#: for one run, 10 h per (seed, width) cell with its compression) -- a GPU job; up to 2^12 a cell is at most
+#: about half an hour (measured: 0.32 s per epoch at width 2^9, 0.8 s at 2^12, both networks).
 CPU_WIDTHS = (2**9, 2**10, 2**11, 2**12)
+#: The width panel at the quick tier (not run; see the rule).
 QUICK_WIDTH = ("inconclusive", "width panel: not run at the quick tier -- at any scale that fits it the networks "
                                "do not learn the high-frequency harmonic (test MSE at the mean predictor's); the "
                                "full tier (2000 epochs of batch 128, the authors' setting; widths 2^9..2^12 on two CPU "
@@ -197,25 +203,32 @@ def _overlay(ax: Any, authors: dict[str, Any]) -> None:
     ax.legend(fontsize=7)
 
 
+def _cell_seconds(panel: str, size: int) -> float:
+    """A cell's cost in seconds on one core, for the ETA (the measurements at :data:`CPU_DATA_SIZES` and
+    :data:`CPU_WIDTHS`): about 5.1 ms per training point, or 500 s plus 0.27 s per neuron."""
+    return 5.1e-3 * size if panel == "data" else 500 + 0.27 * size
+
+
 def _cells(ctx: AuditContext, fig5: Any, config: Any, panels: tuple[str, ...]) -> Any:
     """:func:`~unicomp.experiments.fig5_scaling.run_fig5`'s result, one resumable unit per cell."""
     def one(panel: str, s: int, i: int) -> dict[str, Any]:
         start = time.perf_counter()
         return {**fig5.run_cell(config, panel, s, i), "seconds": time.perf_counter() - start}
 
-    todo = [(p, s, i) for p in panels for s, i in fig5.panel_cells(config, p)]
-    ctx.plan_units(len(todo))
+    todo = [(p, s, i, fig5.cell_key(config, p, s, i)) for p in panels for s, i in fig5.panel_cells(config, p)]
+    ctx.plan_units(len(todo), weights=[_cell_seconds(p, key["size"]) for p, _, _, key in todo])
     cells: dict[str, dict[tuple[int, int], dict[str, Any]]] = {p: {} for p in panels}
-    for p, s, i in todo:
-        cells[p][s, i] = ctx.unit("cell", {"panel": p, "seed": s, "size": i, "config": repr(config)},
-                                  partial(one, p, s, i))
+    results = ctx.units("cell", [(key, partial(one, p, s, i)) for p, s, i, key in todo])
+    for (p, s, i, _), cell in zip(todo, results, strict=True):
+        cells[p][s, i] = cell
     return fig5.assemble(config, cells, seconds=sum(c["seconds"] for cs in cells.values() for c in cs.values()))
 
 
 def run(ctx: AuditContext) -> None:
     fig5 = ctx.require("unicomp.experiments.fig5_scaling")
     panels = ("data", "width") if ctx.full else ("data",)
-    config = replace(fig5.TIERS["full"], widths=CPU_WIDTHS) if ctx.full else fig5.TIERS["quick"]
+    config = (replace(fig5.TIERS["full"], data_sizes=CPU_DATA_SIZES, widths=CPU_WIDTHS) if ctx.full
+              else fig5.TIERS["quick"])
     result = _cells(ctx, fig5, config, panels)
     data = result.data
     anchors = ctx.anchors()
@@ -240,8 +253,10 @@ def run(ctx: AuditContext) -> None:
     ctx.figure(result.figure)
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
     verdict, caveat = scale_caveat(verdict, caveat, (
-        f"width panel on widths {CPU_WIDTHS[0]}..{CPU_WIDTHS[-1]} (two CPU cores), not the paper's 2^9..2^14: "
-        "widths 2^13 and 2^14 take about 10 h per (seed, width) on one core, a GPU job") if ctx.full else None)
+        f"two CPU cores: data panel on d = {CPU_DATA_SIZES[0]}..{CPU_DATA_SIZES[-1]}, not the paper's 2^9..2^19 "
+        "(2^18 and 2^19 add about 70 min per seed on one core, 5.6 h for 5 seeds); width panel on widths "
+        f"{CPU_WIDTHS[0]}..{CPU_WIDTHS[-1]}, not the paper's 2^9..2^14 (2^13 and 2^14 take about 10 h per "
+        "(seed, width) on one core, a GPU job); 5 seeds (the authors: 20 and 10)") if ctx.full else None)
     if verdict != "holds":  # combine quotes only the undecided/failing sub-checks then: add the ones that hold
         evidence += "; holding: " + "; ".join(text for v, text in outcomes if v == "holds")
     if anchors is None:
