@@ -293,17 +293,17 @@ def test_units_without_a_store_are_computed_every_time(tmp_path: Path) -> None:
     assert len(calls) == 2 and not (tmp_path / "units").exists()
 
 
-def _locked_by(store: UnitStore, params: dict[str, Any], pid: int) -> None:
+def _locked_by(store: UnitStore, params: dict[str, Any], pid: int, **started: str) -> None:
     """Write the lock of unit ``seed`` ``params`` as process ``pid`` on this host would."""
     path = store.path("seed", params).with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"pid": pid, "host": socket.gethostname()}), encoding="utf-8")
+    path.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), **started}), encoding="utf-8")
 
 
 def test_units_skip_what_another_process_computes_and_wait_for_it(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    store = UnitStore(tmp_path / "units", CLAIM, "full")
-    ctx = AuditContext(CLAIM, "full", tmp_path, Registry(), units=store)
+    store, lines = UnitStore(tmp_path / "units", CLAIM, "full"), list[str]()
+    ctx = AuditContext(CLAIM, "full", tmp_path, Registry(), units=store, progress=lines.append)
     _locked_by(store, {"seed": 1}, os.getppid())  # a live process on this host holds unit 1
     computed: list[int] = []
 
@@ -315,6 +315,7 @@ def test_units_skip_what_another_process_computes_and_wait_for_it(tmp_path: Path
     results = ctx.units("seed", [({"seed": s}, lambda s=s: computed.append(s) or {"by": s}) for s in range(3)])
     assert computed == [0, 2]
     assert results == [{"by": 0}, {"by": "other"}, {"by": 2}]
+    assert sum("waiting for 1 unit(s) another process" in line for line in lines) == 1
     assert not list(store.folder.glob("*.lock"))
 
 
@@ -327,6 +328,9 @@ def test_a_dead_process_lock_is_taken_over_and_a_failed_unit_releases_its_lock(t
     _locked_by(store, {"seed": 0}, int(gone.stdout))  # that process has exited
     monkeypatch.setattr("unicomp.audit.context.time.sleep", lambda s: pytest.fail("waited for a dead process"))
     assert ctx.units("seed", [({"seed": 0}, lambda: 7)]) == [7]
+    if sys.platform == "linux":  # a live process id, but not the process that took the lock (/proc tells)
+        _locked_by(store, {"seed": 2}, os.getppid(), started="another boot:0")
+        assert ctx.units("seed", [({"seed": 2}, lambda: 8)]) == [8]
 
     def broken() -> None:
         raise RuntimeError("unit failed")

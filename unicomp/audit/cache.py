@@ -111,6 +111,17 @@ def unit_hash(claim_id: str, tier: str, name: str, params: Mapping[str, Any]) ->
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started, as the boot and the clock tick since boot (Linux's ``/proc``), so that a
+    process id reused by a later process is told apart; ``None`` where ``/proc`` does not say."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return f"{boot}:{stat.rsplit(')', 1)[1].split()[19]}"  # field 22, counted after the command name
+
+
 class UnitStore:
     """The finished units of one claim at one tier, under ``<root>/<ID>/``.
 
@@ -174,7 +185,7 @@ class UnitStore:
                 path.unlink(missing_ok=True)
                 continue
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(), "started": _process_start(os.getpid()),
                            "time_utc": datetime.now(UTC).isoformat(timespec="seconds")}, fh)
             return True
         return False
@@ -203,8 +214,9 @@ class UnitStore:
         except ProcessLookupError:
             return False
         except PermissionError:  # alive, owned by another user
-            return True
-        return True
+            pass
+        started = owner.get("started")  # a process id reused after a restart is another process
+        return started is None or started == _process_start(pid)
 
     def plan(self, total: int) -> None:
         """Record how many units the check has at this tier (read by :meth:`finished_fraction`)."""

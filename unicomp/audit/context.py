@@ -145,7 +145,7 @@ class AuditContext:
         if store is None or not store.reuse:  # nothing shared: one after the other
             return [self._run_unit(name, params, compute, base + i) for i, (params, compute) in enumerate(work)]
         results: dict[int, Any] = {}
-        waiting = list(range(len(work)))
+        waiting, said = list(range(len(work))), False
         while waiting:
             progressed = False
             for i in list(waiting):
@@ -162,6 +162,10 @@ class AuditContext:
                 waiting.remove(i)
                 progressed = True
             if waiting and not progressed:
+                if self._progress is not None and not said:
+                    self._progress(f"[{self.claim_id}] waiting for {len(waiting)} unit(s) another process is "
+                                   f"computing (lock files in {store.folder})")
+                said = True
                 time.sleep(poll)
         return [results[i] for i in range(len(work))]
 
