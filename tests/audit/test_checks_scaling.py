@@ -89,3 +89,22 @@ def test_path_degree_is_the_largest_with_half_the_size() -> None:
     for size in (31, 49, 95, 200):
         k = path_degree(size)
         assert num_moments(2, k) <= size / 2 < num_moments(2, k + 1)
+
+
+def test_fig2_rule_is_fitted_where_the_compression_keeps_the_claims_ratio() -> None:
+    from unicomp.audit.checks.fig2 import _our_rule
+
+    # m = 5, k = 5: N = 252, so d' = 0.1 d only from d = 4000 on; below, d' = N and the error is smaller
+    ds = [1000, 2000, 4000, 8000, 16000, 32000]
+    rng = np.random.default_rng(0)
+    rule = 6 / 5 + 0.5
+    on_rule = np.array([d ** -rule for d in ds])
+    errors = np.exp(rng.normal(0.0, 0.02, (8, len(ds)))) * on_rule
+    errors[:, :2] *= [0.05, 0.3]  # the two sizes compressed to N > 0.1 d: flatter over the whole window
+    verdict, text = _our_rule("m=5,k=5", ds, errors, 0.1, "ours", seed=1)
+    assert verdict == "holds" and "fitted on d >= 4000" in text
+    whole = curve_boot(ds, [errors[:, j] for j in range(len(ds))], n_boot=200, seed=1)
+    assert -whole.slope < rule - 0.5 / 5  # what the rule would have seen on the whole window
+    verdict, text = _our_rule("m=5,k=6", ds, errors, 0.1, "ours", seed=1)  # N = 462: d >= 8000, 3 sizes
+    assert "fitted on d >= 8000" in text
+    assert _our_rule("m=5,k=6", ds[:4], errors[:, :4], 0.1, "ours", seed=1)[0] == "inconclusive"
