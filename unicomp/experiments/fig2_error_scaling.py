@@ -180,7 +180,9 @@ def assemble(cfg: Fig2Config, float64: Mapping[tuple[int, int], Mapping[str, Any
 
 def plot_fig2(data: Mapping[str, Any], ax: Any = None,
               reference: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None) -> Any:
-    """Error against :math:`d` per (m, k) (one panel per m; dashed: high precision); returns the figure.
+    r"""Error against :math:`d` per (m, k) (one panel per m; dashed: high precision); returns the figure.
+    Means at or below the precision's floor (the grey line: :data:`FLOOR_FLOAT64`, dashed
+    :math:`10^{5 - \mathrm{digits}}`) are rounding and are not drawn.
 
     ``reference`` maps ``"m=..,k=.."`` to (d values, geometric-mean errors) of another sweep (the
     authors' measured errors), drawn dotted in the colour of the same case.
@@ -195,17 +197,21 @@ def plot_fig2(data: Mapping[str, Any], ax: Any = None,
     else:
         axes = np.atleast_1d(ax)
         fig = axes[0].figure
+    floors = {"float64": FLOOR_FLOAT64, "mpmath": 10.0 ** (5 - data["config"]["hp_digits"])}
     for panel, m in zip(axes, ms, strict=False):
         for prec, ds, style in (("float64", data["ds"], "-o"), ("mpmath", data["hp_ds"], "--s")):
             sweep = data.get(prec)
             if not sweep:
                 continue
+            if any(key.startswith(f"m={m},") for key in sweep["errors"]):
+                panel.axhline(floors[prec], color="0.7", lw=0.6, ls=style[:-1])
             for key, errors in sweep["errors"].items():
                 if not key.startswith(f"m={m},"):
                     continue
                 alpha = sweep["alpha"][key]
                 label = f"{key.split(',')[1]}" + ("" if np.isnan(alpha) else f" a={alpha:.2f}")
                 mean = np.exp(np.log(np.maximum(errors, 1e-300)).mean(axis=0))
+                mean[mean <= floors[prec]] = np.nan  # rounding, not compression error: not drawn
                 (line,) = panel.loglog(ds, mean, style, ms=3, label=f"{label} {prec[:2]}")
                 if reference is not None and prec == "float64" and key in reference:
                     ref_ds, ref_err = reference[key]
