@@ -27,8 +27,12 @@ test: install  ## unit tests, doctests and the quick tier of the paper audit
 test-full: install  ## the audit at the paper's scale (hours)
 	$(BIN)/python -m pytest paper_checks --full
 
-audit-full: install  ## the audit at the paper's scale, resumable: committed evidence in paper_checks/evidence/
-	$(BIN)/unicomp audit --full --out paper_checks/evidence
+WORKERS ?= 1
+audit-full: install  ## the audit at the paper's scale, resumable, in WORKERS processes sharing the units: paper_checks/evidence/
+	@mkdir -p paper_checks/report; for i in $$(seq 2 $(WORKERS)); do \
+		$(BIN)/unicomp audit --full --out paper_checks/evidence > paper_checks/report/audit-full-worker-$$i.log 2>&1 & \
+	done; \
+	$(BIN)/unicomp audit --full --out paper_checks/evidence; wait
 
 audit-mutants: install  ## every claim's check under every one of its planted defects (the kill matrix)
 	$(BIN)/unicomp audit --mutants --out paper_checks/report

@@ -179,7 +179,7 @@ def run_seeds(ctx: AuditContext, run: Callable[..., Any], config: Any, seeds: Se
         return dict(result.data)
 
     ctx.plan_units(len(seeds))
-    return [ctx.unit("seed", {"seed": int(seed), "config": repr(config)}, partial(one, seed)) for seed in seeds]
+    return ctx.units("seed", [({"seed": int(seed), "config": repr(config)}, partial(one, seed)) for seed in seeds])
 
 
 def judge_runs(

@@ -117,8 +117,8 @@ def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str,
 
     pairs = [(int(s), int(w)) for s in config.seeds for w in config.widths]
     ctx.plan_units(len(pairs), weights=[unit_cost(config, w) for _, w in pairs])
-    cells = {(s, w): ctx.unit("cell", {"seed": s, "width": w, "config": repr(config)}, partial(one, s, w))
-             for s, w in pairs}
+    cells = dict(zip(pairs, ctx.units("cell", [({"seed": s, "width": w, "config": repr(config)}, partial(one, s, w))
+                                               for s, w in pairs]), strict=True))
     main = [cells[int(s), config.width] for s in config.seeds]
     data = {
         "config": asdict(config),

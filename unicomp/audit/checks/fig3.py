@@ -153,7 +153,7 @@ def run(ctx: AuditContext) -> None:
         return dict(result.data)
 
     ctx.plan_units(len(seeds))  # one resumable unit per seed (about 15 minutes each at the full tier)
-    results = [ctx.unit("seed", {"seed": seed, "config": repr(config)}, partial(one, seed)) for seed in seeds]
+    results = ctx.units("seed", [({"seed": seed, "config": repr(config)}, partial(one, seed)) for seed in seeds])
     labels = list(results[0]["final_test_mse"])
     outcomes: list[Outcome] = []
     measured: dict[str, Any] = {}

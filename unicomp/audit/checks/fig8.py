@@ -142,8 +142,9 @@ def _sweeps(ctx: AuditContext, fig8: Any) -> dict[str, Any]:
     ctx.plan_units(len(todo), weights=[key["d"] * (MPMATH_COST if hp else 1.0) for hp, *_, key in todo])
     data: dict[str, Any] = {"config": dataclasses.asdict(cfg), "reported": fig8.REPORTED_FIG8, "float64": {},
                             "mpmath": {} if ctx.full else None}
-    for hp, m, j, t, key in todo:
-        row = ctx.unit("row", key, partial(fig8.sweep_row, cfg, m, j, t, high_precision=hp))
+    rows = ctx.units("row", [(key, partial(fig8.sweep_row, cfg, m, j, t, high_precision=hp))
+                             for hp, m, j, t, key in todo])
+    for (hp, m, *_), row in zip(todo, rows, strict=True):
         data["mpmath" if hp else "float64"].setdefault(f"m={m}", []).append(row)
     data["seconds"] = sum(r["seconds"] for p in ("float64", "mpmath") for rows in (data[p] or {}).values()
                           for r in rows)

@@ -161,9 +161,8 @@ def run(ctx: AuditContext) -> None:
         for d in cfg["ds"]:
             # only degrees whose N_{m,k} is at most d/2: the recombination must really remove points
             degrees_d = [k for k in degrees if num_moments(m, k) <= d // 2]
-            rows = [ctx.unit("degree", {"m": m, "d": d, "k": k, "trials": cfg["trials"],
-                                        "digits": cfg["digits"][m]}, partial(_trials, m, d, k, cfg))
-                    for k in degrees_d]
+            rows = ctx.units("degree", [({"m": m, "d": d, "k": k, "trials": cfg["trials"], "digits": cfg["digits"][m]},
+                                         partial(_trials, m, d, k, cfg)) for k in degrees_d])
             sizes = np.array([r[0][0] for r in rows], dtype=float)
             errors = np.array([[r_[1] for r_ in r] for r in rows])  # (degrees, trials)
             for k, r in zip(degrees_d, rows, strict=True):
