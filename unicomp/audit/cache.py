@@ -4,7 +4,7 @@ A long check splits its work into units (one seed, one configuration, one size p
 :meth:`~unicomp.audit.context.AuditContext.unit`; a :class:`UnitStore` writes each finished unit's result to
 ``<out>/units/<ID>/<name>-<hash>.json``, the hash taken over ``(claim, tier, name, params)``
 (:func:`unit_hash`), so an audit stopped after hours resumes after its last finished unit.  A unit being
-computed holds a lock file next to it (``<name>-<hash>.lock``: the process id and host), so that several
+computed holds a lock file next to it (``<name>-<hash>.lock``: the process id, its start and the host), so that several
 processes running the same claim on one machine share its units out instead of computing each twice
 (:meth:`UnitStore.lock`; a lock whose process has died is taken over).  A result is
 stored as JSON -- never pickled -- through :func:`encode`, which tags what plain JSON would lose (numpy

@@ -177,10 +177,10 @@ def run_cell(config: Fig5Config, panel: str, s: int, i: int) -> dict[str, Any]:
 
 
 def _data_cell(config: Fig5Config, s: int, i: int) -> dict[str, Any]:
-    d, dp = _check_sizes(config.data_sizes, config.factor, "data_sizes")[i]
+    key = cell_key(config, "data", s, i)  # its size and seed, as the cell is keyed
+    d, dp, seed = key["size"], key["compressed_size"], key["cell_seed"]
     teacher = make_teacher(config.teacher_width, config.seed)
     x_test, y_test = teacher_data(teacher, config.n_test, noise=0.0, seed=config.seed + 10**6)
-    seed = config.seed + 1000 * s + i
     x, y = teacher_data(teacher, d, noise=config.noise, seed=seed)
     ds = compress_dataset(x, y, degree=config.degree, size=dp, method=config.method, seed=seed)
     cfg = TrainConfig(
@@ -207,10 +207,10 @@ def _data_cell(config: Fig5Config, s: int, i: int) -> dict[str, Any]:
 def _width_cell(config: Fig5Config, s: int, i: int) -> dict[str, Any]:
     import torch
 
-    d, dp = _check_sizes(config.widths, config.factor, "widths")[i]
+    key = cell_key(config, "width", s, i)  # its width, seed and training set's seed, as the cell is keyed
+    d, dp, seed = key["size"], key["compressed_size"], key["cell_seed"]
     test = harmonic_data(config.n_test, noise=0.0, seed=config.seed + 10**6)
-    data = harmonic_data(config.width_n_train, noise=config.width_noise, seed=config.seed + 1000 * s)
-    seed = config.seed + 1000 * s + i
+    data = harmonic_data(config.width_n_train, noise=config.width_noise, seed=key["data_seed"])
     torch.manual_seed(seed)
     net = nn.Sequential(nn.Linear(2, d), nn.ReLU(), nn.Linear(d, 1))
     compressed = compress_mlp(net, degree=config.degree, width=dp, method=config.method, seed=seed)
