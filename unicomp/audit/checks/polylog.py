@@ -68,9 +68,9 @@ EPSILON = 1e-6
 #: Working precision per m: ``None`` is float64, an integer the decimal digits of an mpmath recombination.
 #: At the full tier m = 1 needs 40 digits (its errors fall far below 1e-16); m = 2 stays in float64: its
 #: errors over k <= 24 stay above 1e-11 (measured: 1.8e-11 at k = 24, d = 1000), a hundredfold above
-#: ``FLOOR``, while the 40-digit elimination loses the moments from k = 17 on (residual 0.6-0.96 on all six
-#: clouds at d = 1000, k = 18; Gauss-Jordan on 171-190 random points at degree 17-18 needs about 60
-#: digits), and 60 digits at m = 2, k <= 24, d = 16000 would take hours per (d, k).
+#: ``FLOOR``.  (The committed full-tier run chose float64 for m = 2 also because 40-digit recombination then
+#: lost the moments from k = 17 on; that was a kernel defect -- null vectors used with Arb's radii -- since
+#: fixed, see :mod:`unicomp.numerics.kernel`.)
 QUICK: dict[str, Any] = {"digits": {1: None, 2: None}, "ds": (250, 1000, 4000), "trials": 3,
          "degrees": {1: tuple(range(2, 31, 4)), 2: tuple(range(2, 17, 2))}}
 FULL: dict[str, Any] = {"digits": {1: 40, 2: None}, "ds": (250, 1000, 4000, 16000), "trials": 6,
