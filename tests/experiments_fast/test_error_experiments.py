@@ -9,10 +9,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from unicomp.errors import InputError
+import unicomp.experiments.fig8_polylog as fig8_polylog
+from unicomp.errors import InputError, PrecisionError
 from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, Fig2Config, run_fig2
 from unicomp.experiments.fig6_runtime import run_fig6
-from unicomp.experiments.fig8_polylog import Fig8Config, polylog_size, row_key, run_fig8
+from unicomp.experiments.fig8_polylog import (
+    Fig8Config,
+    cut_short,
+    polylog_size,
+    row_key,
+    run_fig8,
+    search_end,
+    sweep_row,
+)
 
 
 def test_fig2_tiny_sweep_float64_and_high_precision() -> None:
@@ -61,6 +70,30 @@ def test_fig8_patience_stops_at_the_first_rise() -> None:
     # the authors' rule: the search ends at the first degree that brings no new minimum
     assert all(b < a for a, b in itertools.pairwise(errors[:-1])) and errors[-1] >= min(errors[:-1])
     plt.close(res.figure)
+
+
+def test_fig8_search_end_names_why_a_row_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = Fig8Config(ms=(2,), ds=(1000,), max_degree=6, trials=1)
+    search = {"m": 2, "max_degree": 6, "step": 1, "patience": None}
+    full = sweep_row(cfg, 2, 0)
+    assert search_end(full, **search) == "degree cap" and max(k for k, _ in full["tried"]) == 6
+    assert search_end(full, **(search | {"max_degree": 40})) == "PrecisionError"  # 7 was admissible
+    # k = 7 has N_{2,7} = 36 moments: with d' = 35 (and no cap) the next degree is too large for the size
+    assert search_end(full | {"size": 35}, **(search | {"max_degree": 40})) == "size"
+    assert search_end(full | {"saturated": True}, **search) == "floor"
+
+    def refusing(*args, degree: int, **kwargs):
+        if degree >= 4:
+            raise PrecisionError("planted: this degree refuses")
+        return compress(*args, degree=degree, **kwargs)
+
+    compress = fig8_polylog.compress
+    monkeypatch.setattr(fig8_polylog, "compress", refusing)
+    cut = sweep_row(cfg, 2, 0)
+    end = search_end(cut, **search)
+    # the sweep reads the refusal as the end of the fall; the row is cut short when its best is its last degree
+    assert [k for k, _ in cut["tried"]] == [1, 2, 3] and end == "PrecisionError"
+    assert cut_short(cut, end) == (cut["best_degree"] == 3) and not cut_short(cut | {"saturated": True}, "floor")
 
 
 def test_fig8_row_keys_are_shared_by_sweeps_with_more_trials() -> None:

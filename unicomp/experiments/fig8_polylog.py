@@ -38,8 +38,8 @@ from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function
 
-__all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "geometric_means", "plot_fig8",
-           "polylog_size", "row_key", "run_fig8", "sweep_keys", "sweep_row"]
+__all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "cut_short", "geometric_means",
+           "plot_fig8", "polylog_size", "row_key", "run_fig8", "search_end", "sweep_keys", "sweep_row"]
 
 #: Reported best errors (paper, Fig. 8, m = 2): d -> (d', error).
 REPORTED_FIG8: dict[int, tuple[int, float]] = {1000: (954, 1e-8), 64000: (2449, 2.6e-12)}
@@ -147,6 +147,43 @@ def _sweep(cfg: Fig8Config, *, high_precision: bool) -> dict[str, Any]:
     for m, j, t in sweep_keys(cfg, high_precision=high_precision):
         rows.setdefault(f"m={m}", []).append(sweep_row(cfg, m, j, t, high_precision=high_precision))
     return rows
+
+
+def search_end(row: Mapping[str, Any], m: int, *, max_degree: int, step: int, patience: int | None) -> str:
+    """Why the degree search of a row (:func:`sweep_row`) stopped, read from its ``tried`` degrees.
+
+    ``"floor"`` (the error reached the precision's floor), ``"patience"`` (``patience`` degrees in a row
+    without a new minimum), ``"degree cap"`` (the next degree is above ``max_degree``), ``"size"`` (the next
+    degree has more moments than ``d'``), or ``"PrecisionError"`` (the next degree's compression refused:
+    the search treats that as the end of the fall, so a row ending there while its best is its last degree
+    was cut short, see :func:`cut_short`).
+
+    >>> row = {"tried": [(1, 1e-3), (3, 1e-5)], "saturated": False, "size": 100}
+    >>> [search_end(row, 1, max_degree=cap, step=2, patience=None) for cap in (40, 4)]
+    ['PrecisionError', 'degree cap']
+    """
+    tried = [(int(k), float(e)) for k, e in row["tried"]]
+    if row["saturated"]:
+        return "floor"
+    if patience is not None:
+        best, misses = math.inf, 0
+        for _, err in tried:
+            best, misses = (err, 0) if err < best else (best, misses + 1)
+        if misses >= patience:
+            return "patience"
+    following = tried[-1][0] + step if tried else 1
+    if following > max_degree:
+        return "degree cap"
+    if num_moments(m, following) > row["size"]:
+        return "size"
+    return "PrecisionError"
+
+
+def cut_short(row: Mapping[str, Any], end: str) -> bool:
+    """Whether a row's search stopped (``end``, :func:`search_end`) while its error was still falling: its
+    best error is at its last degree and the stop was not the floor.  Its best error then bounds the
+    search's best from above."""
+    return end != "floor" and bool(row["tried"]) and int(row["tried"][-1][0]) == int(row["best_degree"])
 
 
 def by_size(rows: Sequence[Mapping[str, Any]]) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:
