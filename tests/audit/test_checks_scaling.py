@@ -108,3 +108,28 @@ def test_fig2_rule_is_fitted_where_the_compression_keeps_the_claims_ratio() -> N
     verdict, text = _our_rule("m=5,k=6", ds, errors, 0.1, "ours", seed=1)  # N = 462: d >= 8000, 3 sizes
     assert "fitted on d >= 8000" in text
     assert _our_rule("m=5,k=6", ds[:4], errors[:, :4], 0.1, "ours", seed=1)[0] == "inconclusive"
+
+
+def _fig8_rows(errors: dict[int, list[float]], last: int) -> list[dict]:
+    """Rows of one sweep (m = 1, degrees 1..last tried, the best at the last degree, d' = 500)."""
+    return [{"d": d, "best_error": e, "resolution": 1e-16, "floor": 1e-14, "saturated": False, "size": 500,
+             "best_degree": last, "tried": [(k, e * 2.0 ** (last - k)) for k in range(1, last + 1)]}
+            for d, trials in errors.items() for e in trials]
+
+
+@pytest.mark.parametrize(("growing", "size", "cap", "expected"), [
+    (True, 7, 40, "fails"),  # complete: k = 7 has N_{1,7} = 8 > d' moments, every admissible degree tried
+    (True, 500, 40, "inconclusive"),  # k = 7 admissible and untried (a refusal): the growth is of upper bounds
+    (True, 500, 6, "inconclusive"),  # the cap reached at the best degree: still falling, an upper bound too
+    (False, 500, 40, "holds with caveat"),
+    (False, 7, 40, "holds"),
+])
+def test_fig8_incomplete_searches_cannot_fail_the_growth(growing: bool, size: int, cap: int, expected: str) -> None:
+    from unicomp.audit.checks.fig8 import _ours
+
+    factor = 10.0 if growing else 0.5
+    errors = {d: [1e-9 * factor**j, 1.2e-9 * factor**j] for j, d in enumerate((1000, 2000, 4000, 8000))}
+    rows = [r | {"size": size} for r in _fig8_rows(errors, 6)]
+    outcome, entry = _ours("m=1", rows, 0, {"m": 1, "max_degree": cap, "step": 1, "patience": None})
+    assert outcome[0] == expected
+    assert len(entry["incomplete"]) == (0 if size == 7 else len(rows))

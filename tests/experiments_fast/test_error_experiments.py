@@ -15,7 +15,7 @@ from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64, Fig2Config, ru
 from unicomp.experiments.fig6_runtime import run_fig6
 from unicomp.experiments.fig8_polylog import (
     Fig8Config,
-    cut_short,
+    incomplete,
     polylog_size,
     row_key,
     run_fig8,
@@ -91,9 +91,10 @@ def test_fig8_search_end_names_why_a_row_stopped(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(fig8_polylog, "compress", refusing)
     cut = sweep_row(cfg, 2, 0)
     end = search_end(cut, **search)
-    # the sweep reads the refusal as the end of the fall; the row is cut short when its best is its last degree
+    # the sweep reads the refusal as the end of the fall
     assert [k for k, _ in cut["tried"]] == [1, 2, 3] and end == "PrecisionError"
-    assert cut_short(cut, end) == (cut["best_degree"] == 3) and not cut_short(cut | {"saturated": True}, "floor")
+    assert incomplete(cut, end)  # degrees 4..6 were admissible and untried, whatever the best so far
+    assert incomplete(full, "degree cap") == (full["best_degree"] == 6) and not incomplete(full, "size")
 
 
 def test_fig8_row_keys_are_shared_by_sweeps_with_more_trials() -> None:

@@ -38,7 +38,7 @@ from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function
 
-__all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "cut_short", "geometric_means",
+__all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "geometric_means", "incomplete",
            "plot_fig8", "polylog_size", "row_key", "run_fig8", "search_end", "sweep_keys", "sweep_row"]
 
 #: Reported best errors (paper, Fig. 8, m = 2): d -> (d', error).
@@ -155,8 +155,8 @@ def search_end(row: Mapping[str, Any], m: int, *, max_degree: int, step: int, pa
     ``"floor"`` (the error reached the precision's floor), ``"patience"`` (``patience`` degrees in a row
     without a new minimum), ``"degree cap"`` (the next degree is above ``max_degree``), ``"size"`` (the next
     degree has more moments than ``d'``), or ``"PrecisionError"`` (the next degree's compression refused:
-    the search treats that as the end of the fall, so a row ending there while its best is its last degree
-    was cut short, see :func:`cut_short`).
+    the search treats that as the end of the fall, although later degrees may be lower: see
+    :func:`incomplete`).
 
     >>> row = {"tried": [(1, 1e-3), (3, 1e-5)], "saturated": False, "size": 100}
     >>> [search_end(row, 1, max_degree=cap, step=2, patience=None) for cap in (40, 4)]
@@ -179,11 +179,15 @@ def search_end(row: Mapping[str, Any], m: int, *, max_degree: int, step: int, pa
     return "PrecisionError"
 
 
-def cut_short(row: Mapping[str, Any], end: str) -> bool:
-    """Whether a row's search stopped (``end``, :func:`search_end`) while its error was still falling: its
-    best error is at its last degree and the stop was not the floor.  Its best error then bounds the
-    search's best from above."""
-    return end != "floor" and bool(row["tried"]) and int(row["tried"][-1][0]) == int(row["best_degree"])
+def incomplete(row: Mapping[str, Any], end: str) -> bool:
+    """Whether a row's best error only bounds the search's best from above, given why it stopped (``end``,
+    :func:`search_end`): a refusal (``"PrecisionError"``) left admissible degrees untried, and the error is
+    not monotone in k, so any of them may be lower; a ``"degree cap"`` with the best at the last degree
+    stopped while the error was still falling.  The floor, the size limit and ``patience`` end a search as
+    the sweep defines it."""
+    if end == "PrecisionError":
+        return True
+    return end == "degree cap" and bool(row["tried"]) and int(row["tried"][-1][0]) == int(row["best_degree"])
 
 
 def by_size(rows: Sequence[Mapping[str, Any]]) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:

@@ -20,8 +20,12 @@ Sub-checks:
    must not be significantly positive (:func:`~unicomp.verify.claims.compare_slope`, "at most 0": fails
    when the whole 95% interval is above 0; the interval resamples the trials within each d, or the fit's
    residuals where there is one trial per d).  Fewer than three: "inconclusive" -- a curve at the floor
-   cannot show growth.  The same rule is applied to the authors' own curves (their m = 2 errors sit above
-   the float64 floor, 1e-8 .. 1e-13).
+   cannot show growth.  A trial whose degree search stopped before its error stopped falling
+   (:func:`~unicomp.experiments.fig8_polylog.incomplete`: a refused degree, or the cap at the best degree)
+   has an upper bound for its best error; a curve with such trials is "inconclusive" where it would fail
+   and holds only with a caveat naming them.  The same slope rule is applied to the authors' own curves
+   (their m = 2 errors sit above the float64 floor, 1e-8 .. 1e-13; their files do not say how each search
+   ended).
 2. **Against the authors' errors** at the sizes both have, per m: the mean of our :math:`\log E` over trials
    must not exceed the mean of theirs by more than twice the standard error of theirs (their trials spread
    over 2-5 decades at one d; zeros, their float64 ties, count as one ulp, 2.2e-16).  A compressor that
@@ -32,7 +36,15 @@ Sub-checks:
 History: the first full-tier run (30 Nov 2026, one trial per d, the search stopped after two degrees in a
 row without a new minimum) failed sub-check 1 on float64 m = 2 (slope 1.82 [0.69, 3.09]): its d = 32000
 row stopped at k = 8 with 4e-9 (k = 6) while its neighbours reached 1e-11 and 3e-15 at k = 15 and 13.  The
-trials and the whole degree range replace that protocol; the rule is unchanged.
+trials and the whole degree range replace that protocol; the rule is unchanged.  The second (same day,
+5 float64 trials) failed on the mpmath m = 2 curve (4.8e-26, 5.1e-22, 1.0e-25, 7.4e-18 at d = 1000..8000,
+slope 6.9 [0.54, 13.3]).  Every one of its four searches had stopped early: at d = 2000, 4000 and 8000
+``compress`` refused the next degree (k = 33, 37, 35: the partition method's float64-guided refinement of a
+cell left a weight non-positive at 50 digits), at d = 1000 the search reached the cap (k = 39 of 40) at its
+best.  The refusal depends on float64 rounding: the d = 2000 row run with two BLAS threads instead of one
+went on to 2e-23 at k = 35 and 8e-25 at k = 37.  A growth read from such upper bounds says nothing about the
+errors, so (a rule change made after that judgement, reported with it) such curves are now inconclusive
+where they would fail; the row data are the same.
 """
 
 from __future__ import annotations
@@ -48,7 +60,7 @@ from unicomp.audit.checks._scaling import curve_boot
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, perturbed_weights, random_subset
 from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64
-from unicomp.experiments.fig8_polylog import RESOLUTION_FLOAT64, by_size, cut_short, geometric_means, search_end
+from unicomp.experiments.fig8_polylog import RESOLUTION_FLOAT64, by_size, geometric_means, incomplete, search_end
 from unicomp.verify.claims import LineFit, Outcome, combine, compare_slope, fit_loglog
 
 AUTHORS = {1: "fig8_polylog/polylog_error_1d.csv", 2: "fig8_polylog/polylog_error_2d.csv"}
@@ -96,18 +108,29 @@ def growth(label: str, ds: NDArray[np.float64], errors: list[NDArray[np.float64]
 
 
 def _ours(label: str, rows: list[dict[str, Any]], seed: int, search: dict[str, Any]) -> tuple[Outcome, dict[str, Any]]:
-    """:func:`growth` on one of our sweeps, with the compressed sizes, the best degree of every trial, why
+    """:func:`growth` on one of our sweeps, with the compressed sizes, the best degree of every trial and why
     each trial's degree search stopped (``search``: ``m``, ``max_degree``, ``step``, ``patience``;
-    :func:`~unicomp.experiments.fig8_polylog.search_end`) and the trials cut short while still falling."""
+    :func:`~unicomp.experiments.fig8_polylog.search_end`).
+
+    A curve with incomplete trials (:func:`~unicomp.experiments.fig8_polylog.incomplete`: their best errors
+    only bound the search's best from above) cannot show growth -- an upper bound that grows says nothing
+    about the errors it bounds -- so a failing slope becomes "inconclusive"; a holding one keeps a caveat
+    naming them (a lower true error at a small d could hide growth).
+    """
     ds, errors = by_size(rows)
     outcome, entry = growth(label, ds, errors, rows[0]["floor"], seed)
     ends = [search_end(r, **search) for r in rows]
-    short = [f"d={r['d']} (after k={r['tried'][-1][0]}, {end})" for r, end in zip(rows, ends, strict=True)
-             if cut_short(r, end)]
+    bounded = [f"d={r['d']} (after k={r['tried'][-1][0]}: {end})" for r, end in zip(rows, ends, strict=True)
+               if incomplete(r, end)]
     entry |= {"d_prime": [next(r["size"] for r in rows if r["d"] == d) for d in ds],
               "best_degree": [[r["best_degree"] for r in rows if r["d"] == d] for d in ds],
               "search_end": [[e for r, e in zip(rows, ends, strict=True) if r["d"] == d] for d in ds],
-              "cut_short": short}
+              "incomplete": bounded}
+    if bounded and outcome[0] in ("fails", "holds"):
+        note = (f"{label}: {len(bounded)} of {len(rows)} degree searches stopped before the error stopped falling "
+                f"({', '.join(bounded)}), so their best errors are upper bounds")
+        outcome = ("inconclusive", f"{outcome[1]}; {note}") if outcome[0] == "fails" else \
+            ("holds with caveat", f"{outcome[1]}; {note}")
     return outcome, entry
 
 
@@ -172,7 +195,6 @@ def run(ctx: AuditContext) -> None:
                       "step": cfg["hp_degree_step" if hp else "degree_step"]}
             outcome, curves[f"{precision} {key}"] = _ours(f"{precision} {key}", rows, len(curves), search)
             outcomes.append(outcome)
-    short = [f"{name}: {', '.join(c['cut_short'])}" for name, c in curves.items() if c["cut_short"]]
     anchors = ctx.anchors()
     authors: dict[str, Any] | None = None
     reference = {}
@@ -198,10 +220,6 @@ def run(ctx: AuditContext) -> None:
         evidence += "; the authors' data are not on this machine: that comparison was skipped"
     if verdict == "holds" and not ctx.full:
         verdict, caveat = "holds with caveat", "quick tier: d <= 4000, float64 only"
-    if short:  # a best error at the search's last degree is only an upper bound of the search's best
-        note = "degree search stopped while the error was still falling (best error = last degree tried) -- " + \
-            "; ".join(short)
-        caveat = note if caveat is None else f"{caveat}; {note}"
     ctx.record(verdict, {"curves": curves, "seconds": data["seconds"]}, evidence, caveat=caveat,
                authors=authors, params={**data["config"], "tier": ctx.tier}, seeds=[data["config"]["seed"]])
 
