@@ -96,7 +96,7 @@ def _best_degree(pts: np.ndarray, m: int, size: int, seed: int, max_degree: int,
         try:
             comp = compress(pts, degree=k, size=size, precision=digits, seed=seed)
         except PrecisionError:
-            break  # the working precision cannot hold this degree's moments: the error has stopped falling
+            break  # the search ends at a refusal; later degrees stay untried (the row is `incomplete`)
         err = float(f.error(comp, pts))
         tried.append((k, err))
         if err <= floor:  # below the working precision's resolution: no further fall can be measured
