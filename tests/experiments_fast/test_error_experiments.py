@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -16,6 +17,7 @@ from unicomp.experiments.fig6_runtime import run_fig6
 from unicomp.experiments.fig8_polylog import (
     Fig8Config,
     incomplete,
+    plot_fig8,
     polylog_size,
     row_key,
     run_fig8,
@@ -95,6 +97,11 @@ def test_fig8_search_end_names_why_a_row_stopped(monkeypatch: pytest.MonkeyPatch
     assert [k for k, _ in cut["tried"]] == [1, 2, 3] and end == "PrecisionError"
     assert incomplete(cut, end)  # degrees 4..6 were admissible and untried, whatever the best so far
     assert incomplete(full, "degree cap") == (full["best_degree"] == 6) and not incomplete(full, "size")
+    # the figure marks the incomplete row as an upper bound (an open triangle with its own legend entry)
+    ax = plot_fig8({"config": dataclasses.asdict(cfg), "float64": {"m=2": [cut]}})
+    marked = [ln for ln in ax.get_lines() if "stopped early" in str(ln.get_label())]
+    assert len(marked) == 1 and marked[0].get_marker() == "v" and list(marked[0].get_xdata()) == [1000]
+    plt.close(ax.figure)
 
 
 def test_fig8_row_keys_are_shared_by_sweeps_with_more_trials() -> None:

@@ -39,7 +39,7 @@ from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function
 
 __all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "geometric_means", "incomplete",
-           "plot_fig8", "polylog_size", "row_key", "run_fig8", "search_end", "sweep_keys", "sweep_row"]
+           "plot_fig8", "polylog_size", "row_key", "run_fig8", "search_end", "search_of", "sweep_keys", "sweep_row"]
 
 #: Reported best errors (paper, Fig. 8, m = 2): d -> (d', error).
 REPORTED_FIG8: dict[int, tuple[int, float]] = {1000: (954, 1e-8), 64000: (2449, 2.6e-12)}
@@ -149,6 +149,14 @@ def _sweep(cfg: Fig8Config, *, high_precision: bool) -> dict[str, Any]:
     return rows
 
 
+def search_of(config: Mapping[str, Any], m: int, *, high_precision: bool) -> dict[str, Any]:
+    """The degree search of one sweep (``config``: :class:`Fig8Config` as a mapping) as the keyword arguments
+    of :func:`search_end`."""
+    hp = "hp_" if high_precision else ""
+    return {"m": m, "max_degree": config[f"{hp}max_degree"], "step": config[f"{hp}degree_step"],
+            "patience": config["patience"]}
+
+
 def search_end(row: Mapping[str, Any], m: int, *, max_degree: int, step: int, patience: int | None) -> str:
     """Why the degree search of a row (:func:`sweep_row`) stopped, read from its ``tried`` degrees.
 
@@ -233,7 +241,8 @@ def run_fig8(tier: str = "quick", config: Fig8Config | None = None, *, high_prec
 def plot_fig8(data: Mapping[str, Any], ax: Any = None,
               reference: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None) -> Any:
     """Best error against :math:`d` (solid: float64, dashed: mpmath; the line joins the geometric means
-    over trials, dots are the trials), one line per m; returns the axes.
+    over trials, dots are the trials, open triangles the trials whose search stopped early --
+    :func:`incomplete`, their errors upper bounds), one line per m; returns the axes.
 
     ``reference`` maps ``"m=.."`` to (d of each trial, best error of each trial) of another sweep (the
     authors' measured errors), drawn as crosses.
@@ -241,16 +250,22 @@ def plot_fig8(data: Mapping[str, Any], ax: Any = None,
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 3.2))
+        _, ax = plt.subplots(figsize=(6.4, 3.2))
     for prec, style in (("float64", "-o"), ("mpmath", "--s")):
         for key, rows in (data.get(prec) or {}).items():
             ds, errors = by_size(rows)
             (line,) = ax.loglog(ds, geometric_means(errors), style, ms=3, label=f"{key} {prec}")
             for d, e in zip(ds, errors, strict=True):
                 ax.loglog(np.full(e.size, d), e, ".", ms=2, color=line.get_color(), alpha=0.5)
+            search = search_of(data["config"], int(key.removeprefix("m=")), high_precision=prec == "mpmath")
+            bounds = [r for r in rows if incomplete(r, search_end(r, **search))]
+            if bounds:
+                ax.loglog([r["d"] for r in bounds], [max(r["best_error"], r["resolution"]) for r in bounds], "v",
+                          ms=5, mfc="none", color=line.get_color(), label=f"{key} {prec}: search stopped early")
     for key, (ref_ds, ref_errs) in (reference or {}).items():
         ax.loglog(ref_ds, ref_errs, "x", ms=4, label=f"{key} authors (per trial)")
     ax.set_xlabel("d")
     ax.set_ylabel("best error over k")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside the axes: no point hidden
+    ax.figure.tight_layout()
     return ax

@@ -60,7 +60,14 @@ from unicomp.audit.checks._scaling import curve_boot
 from unicomp.audit.context import AuditContext
 from unicomp.audit.mutants import Mutant, perturbed_weights, random_subset
 from unicomp.experiments.fig2_error_scaling import FLOOR_FLOAT64
-from unicomp.experiments.fig8_polylog import RESOLUTION_FLOAT64, by_size, geometric_means, incomplete, search_end
+from unicomp.experiments.fig8_polylog import (
+    RESOLUTION_FLOAT64,
+    by_size,
+    geometric_means,
+    incomplete,
+    search_end,
+    search_of,
+)
 from unicomp.verify.claims import LineFit, Outcome, combine, compare_slope, fit_loglog
 
 AUTHORS = {1: "fig8_polylog/polylog_error_1d.csv", 2: "fig8_polylog/polylog_error_2d.csv"}
@@ -186,13 +193,9 @@ def run(ctx: AuditContext) -> None:
     data = _sweeps(ctx, fig8)
     outcomes: list[Outcome] = []
     curves: dict[str, Any] = {}
-    cfg = data["config"]
     for precision in ("float64", "mpmath"):
-        hp = precision == "mpmath"
         for key, rows in (data.get(precision) or {}).items():
-            search = {"m": int(key.removeprefix("m=")), "patience": cfg["patience"],
-                      "max_degree": cfg["hp_max_degree" if hp else "max_degree"],
-                      "step": cfg["hp_degree_step" if hp else "degree_step"]}
+            search = search_of(data["config"], int(key.removeprefix("m=")), high_precision=precision == "mpmath")
             outcome, curves[f"{precision} {key}"] = _ours(f"{precision} {key}", rows, len(curves), search)
             outcomes.append(outcome)
     anchors = ctx.anchors()
