@@ -217,7 +217,7 @@ def _step(backend: Backend, c: Array, v: Array, index: Array, live: Array) -> tu
     c = c - step[:, None] * v
     c[index[live], pick[live]] = 0.0
     c = xp.where(_mask(backend, c > 0), c, 0.0 * c)
-    return backend.settle(c), backend.settle(v), pick, live
+    return backend.settle(c), v, pick, live
 
 
 def _step_single(backend: Backend, c: Array, v: Array, live: Array) -> tuple[Array, Array, Array, Array]:
@@ -231,7 +231,7 @@ def _step_single(backend: Backend, c: Array, v: Array, live: Array) -> tuple[Arr
     out = c[0] - step * vs
     out[p] = 0.0
     out = xp.where(_mask(backend, out > 0), out, 0.0 * out)
-    return backend.settle(out)[None], backend.settle(vs)[None], pick[None], live
+    return backend.settle(out)[None], vs[None], pick[None], live
 
 
 def _eliminate_at(backend: Backend, rest: Array, v: Array, index: Array, pick: Array, live: Array) -> None:
