@@ -133,11 +133,10 @@ def _ours(label: str, rows: list[dict[str, Any]], seed: int, search: dict[str, A
               "best_degree": [[r["best_degree"] for r in rows if r["d"] == d] for d in ds],
               "search_end": [[e for r, e in zip(rows, ends, strict=True) if r["d"] == d] for d in ds],
               "incomplete": bounded}
-    if bounded and outcome[0] in ("fails", "holds"):
+    if bounded and outcome[0] != "inconclusive":
         note = (f"{label}: {len(bounded)} of {len(rows)} degree searches stopped before the error stopped falling "
                 f"({', '.join(bounded)}), so their best errors are upper bounds")
-        outcome = ("inconclusive", f"{outcome[1]}; {note}") if outcome[0] == "fails" else \
-            ("holds with caveat", f"{outcome[1]}; {note}")
+        outcome = ("inconclusive" if outcome[0] == "fails" else "holds with caveat", f"{outcome[1]}; {note}")
     return outcome, entry
 
 
