@@ -186,6 +186,32 @@ def test_high_precision_goes_below_float64(method: str) -> None:
     check_algorithm1(comp, pts)
 
 
+def test_a_cell_float64_cannot_guide_is_reduced_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Plant what an ill-conditioned cell does (m = 2, k = 33 at 50 digits: condition number 4e14): the
+    # refined weights of the first cell come back with a negative entry.  That cell is reduced again in the
+    # working precision; the compression still keeps the moments to the 40-digit tolerance.
+    import unicomp.numerics.refine as refine
+
+    original, calls = refine._refine_one, []
+
+    def first_cell_fails(*args, **kwargs):
+        x = original(*args, **kwargs)
+        calls.append(x.shape[0])
+        if len(calls) == 1:
+            x = x.copy()
+            x[0] = -x[0]
+        return x
+
+    monkeypatch.setattr(refine, "_refine_one", first_cell_fails)
+    pts = np.random.default_rng(42).uniform(-1, 1, size=(400, 2))
+    comp = compress(pts, degree=3, size=60, precision=40)
+    assert comp.info.cells_reduced_again == 1 and len(calls) > 1
+    assert comp.size <= 60 and comp.residual <= 1e-35  # tolerance 10^-(40-5)
+    check_algorithm1(comp, pts)
+    untouched = compress(pts, degree=3, size=60, precision=40, seed=1)
+    assert untouched.info.cells_reduced_again is None
+
+
 def test_exact_search_on_small_inputs() -> None:
     pts = np.random.default_rng(41).uniform(-1, 1, size=(12, 1))
     comp = compress(pts, degree=1, size=4, method="greedy")

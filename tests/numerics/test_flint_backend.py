@@ -106,6 +106,23 @@ def test_null_space_of_exactly_rank_deficient_matrices(case: str) -> None:
         assert _max_abs(feats.T @ null) <= backend.null_residual_tolerance(len(pts)) / 1000 * _max_abs(null)
 
 
+def test_null_space_of_a_matrix_float64_sees_as_rank_deficient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """70 random points at degree 60 (m = 1): condition number 1.2e16, float64 rank 58 of 61, full rank at
+    50 digits.  The full-rank proposal solved by Arb must pass the check, without Gauss-Jordan."""
+    backend = FlintBackend(50)
+
+    def no_gauss_jordan(matrix: np.ndarray) -> np.ndarray:
+        raise AssertionError("the Gauss-Jordan fallback ran")
+
+    monkeypatch.setattr(backend._fallback, "null_space", no_gauss_jordan)
+    pts = np.random.default_rng(2).uniform(-1, 1, (70, 1))
+    with backend.context():
+        feats = _features(backend, pts, 60)
+        null = backend.null_space(feats)
+        assert null.shape == (70, 9)
+        assert _max_abs(feats.T @ null) <= backend.null_residual_tolerance(70) / 1000 * _max_abs(null)
+
+
 def test_null_space_rank_is_decided_at_the_working_precision() -> None:
     """Two points 1e-20 apart: rank deficient in float64, full rank (no null vector) at 50 digits."""
     backend = FlintBackend(50)

@@ -56,7 +56,8 @@ measured in the Chebyshev basis of the input's bounding box with accurately roun
 With ``precision`` (decimal digits) the greedy steps run entirely in arbitrary precision (flint or mpmath);
 the partition method finds the kept objects with its engine (float64 or torch) and then solves each cell's
 moment equations for their weights by mixed-precision iterative refinement
-(:func:`~unicomp.numerics.refine.refine_cells`).
+(:func:`~unicomp.numerics.refine.refine_cells`; a cell beyond float64's condition numbers is reduced again
+in the working precision).
 """
 
 from __future__ import annotations
@@ -152,7 +153,9 @@ def compress(
         (exact diameter and mass of every cell of every round, for the Thm 3 bound), and for the last
         coarse round ``cells``, ``cell_sizes``, ``cell_targets``, ``cell_of`` (cell of every input object,
         -1 if not in that round); ``fine_rounds`` and ``fine_clusters`` (per fine round, the input indices
-        of its disjoint clusters, shape (B, N + s)), whose diameters and masses close the two lists above.
+        of its disjoint clusters, shape (B, N + s)), whose diameters and masses close the two lists above;
+        with ``precision``, ``cells_reduced_again`` (cells and clusters whose weights float64 could not
+        guide, reduced again in the working precision; ``None`` when there were none).
         Every greedy step (the greedy method, or a partition's finish): ``step_diameters``,
         ``step_masses`` (the cluster's mass before the step), ``step_clusters`` (input indices) and
         ``search`` (``"exact"`` or ``"knn"``).  Always ``num_moments`` and ``target_size``.

@@ -92,6 +92,9 @@ class CompressInfo(Diagnostics):
     cell_sizes: NDArray[np.int64] | None = None
     cell_targets: NDArray[np.int64] | None = None
     cell_of: NDArray[np.int64] | None = None
+    #: Cells and fine clusters whose float64-guided weights could not be refined to the working precision
+    #: and were reduced again in it (:func:`~unicomp.numerics.refine.refine_cells`).
+    cells_reduced_again: int | None = None
     search: str | None = None
     greedy_steps: int | None = None
     step_diameters: NDArray[np.float64] | None = None

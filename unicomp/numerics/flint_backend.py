@@ -17,9 +17,11 @@ features of the other items.  Then the columns of
 (rows permuted back) span :math:`\ker A^\top`.  The choice (and :math:`r`) comes from float64 QR
 factorisations with column pivoting, which only *propose*: :math:`S^{-1}F` is solved at the working
 precision by Arb's floating-point LU, and the result is accepted only if every entry of :math:`A^\top V`,
-over all features, is below the null-vector tolerance at the working precision.  Otherwise (a rank that
-float64 cannot see, e.g. two points 1e-20 apart) the rank is decided at the working precision by the
-Gauss-Jordan elimination of :class:`~unicomp.numerics.backends.MPMathBackend`.  Exactly rank-deficient
+over all features, is below the null-vector tolerance at the working precision.  A rejected proposal with
+more items than features is tried once more at full rank (float64 underestimates the rank of matrices
+beyond its condition numbers).  Otherwise (a rank that float64 cannot see, e.g. two points 1e-20 apart) the
+rank is decided at the working precision by the Gauss-Jordan elimination of
+:class:`~unicomp.numerics.backends.MPMathBackend`.  Exactly rank-deficient
 inputs (duplicated points, points on a line) pass the check and stay on the fast path.
 
 Settling
@@ -179,6 +181,12 @@ class FlintBackend(NumpyArrayMixin):
         if rank == rows:
             return np.empty((rows, 0), dtype=object)
         basis = self._pivoted_null_space(matrix, approx, perm, rank) if rank > 0 else None
+        if basis is None and rank < cols < rows:
+            # float64 can also see too *low* a rank: a cell of 669 points at m = 2, k = 33 (condition number
+            # 4e14) has float64 rank 590 of 595, and its proposal fails the check; full rank, solved by Arb,
+            # passes it (1.8 s, against minutes of Gauss-Jordan).  With more rows than columns every
+            # returned vector is checked, so a wrong guess only costs the solve.
+            basis = self._pivoted_null_space(matrix, approx, perm, cols)
         if basis is None:
             with self._fallback.context():
                 exact = np.vectorize(mpmath.mpf, otypes=[object])(matrix)
