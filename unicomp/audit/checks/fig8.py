@@ -44,7 +44,11 @@ cell left a weight non-positive at 50 digits), at d = 1000 the search reached th
 best.  The refusal depends on float64 rounding: the d = 2000 row run with two BLAS threads instead of one
 went on to 2e-23 at k = 35 and 8e-25 at k = 37.  A growth read from such upper bounds says nothing about the
 errors, so (a rule change made after that judgement, reported with it) such curves are now inconclusive
-where they would fail; the row data are the same.
+where they would fail.  ``compress`` then stopped refusing such cells (it reduces them again in the working
+precision) and the three refused rows were recomputed: 3.5e-25 (d = 2000, k = 39), 1.0e-25 (4000, k = 35),
+1.2e-19 (8000, k = 39), slope 6.2 [1.8, 10.7] -- with d = 1000, 2000 and 8000 at the cap (k = 39 of
+``hp_max_degree`` 40) at their best, so still upper bounds: the next step is a higher cap for m = 2
+(:math:`N_{2,k} \le d'` allows k = 55 at d = 8000).
 """
 
 from __future__ import annotations
