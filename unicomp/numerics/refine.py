@@ -38,15 +38,16 @@ def unit_features(engine: Backend, u: NDArray[np.float64], degree: int) -> Array
     return engine.features(ChebyshevBasis(degree, np.zeros(m), np.ones(m)), engine.asarray(u))
 
 
-def _refine_one(state: State, backend: Backend, members: NDArray[np.int64], kept: NDArray[np.int64],
-                basis: ChebyshevBasis, points: NDArray[np.float64], w_in: NDArray[Any],
-                approx: NDArray[np.float64]) -> NDArray[Any]:
-    """Iterative refinement of one cell's kept weights (see :func:`refine_cells`)."""
-    target = backend.column_sums(w_in[members][:, None] * backend.features(basis, backend.asarray(points[members])))
-    cell_mass = backend.column_sums(w_in[members][:, None])[0]
-    feats = backend.features(basis, backend.asarray(points[kept]))
+def _refine_one(state: State, backend: Backend, member_feats: Array, kept_in_cell: NDArray[np.int64],
+                weights: NDArray[Any], approx: NDArray[np.float64]) -> NDArray[Any]:
+    """Iterative refinement of one cell's kept weights (see :func:`refine_cells`): ``member_feats`` are the
+    features of the cell's objects, ``weights`` their input weights, ``approx`` their engine weights and
+    ``kept_in_cell`` the positions of the kept ones."""
+    target = backend.column_sums(weights[:, None] * member_feats)
+    cell_mass = backend.column_sums(weights[:, None])[0]
+    feats = member_feats[kept_in_cell]
     pinv = np.linalg.pinv(backend.to_float(feats).T)
-    x = backend.asarray(approx[kept])
+    x = backend.asarray(approx[kept_in_cell])
     previous = None
     for _ in range(state.settings.refine_sweeps):
         current = backend.column_sums(x[:, None] * feats)
@@ -60,15 +61,15 @@ def _refine_one(state: State, backend: Backend, members: NDArray[np.int64], kept
     return x
 
 
-def _reduce_again(state: State, backend: Backend, members: NDArray[np.int64], count: int, basis: ChebyshevBasis,
-                  points: NDArray[np.float64], w_in: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[Any]]:
+def _reduce_again(state: State, backend: Backend, member_feats: Array, count: int,
+                  weights: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[Any]]:
     """One cell reduced from its input weights to at most ``count`` objects by the tree in the backend's
-    precision: the kept objects (positions in the active set) and their weights."""
-    feats = backend.features(basis, backend.asarray(points[members]))
-    cells = Cells(rows=np.arange(members.shape[0]), weights=backend.to_host(w_in[members]),
-                  counts=np.array([members.shape[0]]), targets=np.array([count]))
-    cells = reduce_cells(backend, lambda rows: feats[rows], cells, state.n)
-    return members[cells.rows], backend.asarray(cells.weights)
+    precision: the positions of the kept objects in the cell and their weights."""
+    size = member_feats.shape[0]
+    cells = Cells(rows=np.arange(size), weights=backend.to_host(weights), counts=np.array([size]),
+                  targets=np.array([count]))
+    cells = reduce_cells(backend, lambda rows: member_feats[rows], cells, state.n)
+    return cells.rows, backend.asarray(cells.weights)
 
 
 def refine_cells(state: State, active: NDArray[np.int64], order: NDArray[np.int64], offsets: NDArray[np.int64],
@@ -94,9 +95,11 @@ def refine_cells(state: State, active: NDArray[np.int64], order: NDArray[np.int6
             out[members] = w_in[members]
             continue
         basis = ChebyshevBasis(state.degree, backend.asarray(centre[j]), backend.asarray(half[j]))
-        x = _refine_one(state, backend, members, kept, basis, points, w_in, approx)
+        member_feats = backend.features(basis, backend.asarray(points[members]))
+        kept_in_cell = np.flatnonzero(kept_mask[members])
+        x = _refine_one(state, backend, member_feats, kept_in_cell, w_in[members], approx[members])
         if not np.all(state.positive(x)):
-            kept, x = _reduce_again(state, backend, members, kept.shape[0], basis, points, w_in)
+            kept_in_cell, x = _reduce_again(state, backend, member_feats, kept.shape[0], w_in[members])
             state.info.cells_reduced_again = (state.info.cells_reduced_again or 0) + 1
-        out[kept] = x
+        out[members[kept_in_cell]] = x
     return out
