@@ -81,6 +81,17 @@ def test_a_unit_is_computed_once_and_reloaded_with_its_types(fake: FakeCheck, tm
     assert len(list((tmp_path / "units" / CLAIM).glob("seed-*.json"))) == 3
 
 
+def test_the_finished_units_of_a_name_are_listed_whatever_their_params(tmp_path: Path) -> None:
+    store = UnitStore(tmp_path, CLAIM, "full")
+    for seed in (0, 1):
+        store.save("row", {"seed": seed, "cap": 4}, encode({"tried": (seed, 1.0)}), 1.0)
+    store.save("seed", {"seed": 0}, encode(0), 1.0)  # another name
+    UnitStore(tmp_path, CLAIM, "quick").save("row", {"seed": 2, "cap": 4}, encode({}), 1.0)  # another tier
+    found = store.finished("row")
+    assert sorted(p["seed"] for p, _ in found) == [0, 1] and {r["tried"] for _, r in found} == {(0, 1.0), (1, 1.0)}
+    assert UnitStore(tmp_path, CLAIM, "full", reuse=False).finished("row") == []  # --rerun starts from nothing
+
+
 def test_an_interrupted_check_resumes_after_its_last_finished_unit(fake: FakeCheck, tmp_path: Path) -> None:
     original = fake._compute
 

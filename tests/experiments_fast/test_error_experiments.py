@@ -104,6 +104,32 @@ def test_fig8_search_end_names_why_a_row_stopped(monkeypatch: pytest.MonkeyPatch
     plt.close(ax.figure)
 
 
+def test_fig8_a_search_continued_to_a_higher_cap_equals_one_from_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    low, high = Fig8Config(ms=(2,), ds=(1000,), max_degree=4, trials=1), Fig8Config(ms=(2,), ds=(1000,), max_degree=7)
+    first, fresh = sweep_row(low, 2, 0), sweep_row(high, 2, 0)
+    assert search_end(first, m=2, max_degree=4, step=1, patience=None) == "degree cap"
+    asked: list[int] = []
+
+    def counting(*args, degree: int, **kwargs):
+        asked.append(degree)
+        return compress(*args, degree=degree, **kwargs)
+
+    compress = fig8_polylog.compress
+    monkeypatch.setattr(fig8_polylog, "compress", counting)
+    other = (row_key(low, 2, 0) | {"seed": 99}, {"tried": [(1, 0.0)]})  # another cloud: never continued
+    continued = sweep_row(high, 2, 0, earlier=[other, (row_key(low, 2, 0), first)])
+    assert asked == [5, 6, 7]  # only the degrees above the earlier cap are computed
+    for field in ("tried", "best_degree", "best_error", "saturated", "d", "size"):
+        assert continued[field] == fresh[field]  # the same row as a search from k = 1
+    assert continued["seconds"] >= first["seconds"]  # the earlier search's time is counted
+    # a search that ended before its cap (here: at a planted floor) ends the same way under a higher one
+    asked.clear()
+    floored = first | {"saturated": True}
+    assert sweep_row(high, 2, 0, earlier=[(row_key(low, 2, 0), floored)]) == floored and asked == []
+    # a row at a higher cap is not cut down to a lower one
+    assert fig8_polylog.earlier_search(row_key(low, 2, 0), [(row_key(high, 2, 0), fresh)]) is None
+
+
 def test_fig8_row_keys_are_shared_by_sweeps_with_more_trials() -> None:
     small, large = Fig8Config(hp_trials=1), Fig8Config(hp_trials=3, trials=7)
     # a resumed sweep with more trials reuses the rows it has: the key holds only what the row depends on

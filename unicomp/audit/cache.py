@@ -168,6 +168,19 @@ class UnitStore:
         """Whether the unit is finished on disk and would be loaded (when reusing)."""
         return self.reuse and self.path(name, params).is_file()
 
+    def finished(self, name: str) -> list[tuple[dict[str, Any], Any]]:
+        """Every finished unit ``name`` of this claim and tier on disk, as ``(params, result)`` (empty when
+        not reusing): what a unit whose parameters changed can start from (a search continued to a higher
+        cap, say), where its own key finds nothing."""
+        if not self.reuse:
+            return []
+        found = []
+        for path in sorted(self.folder.glob(f"{name}-*.json")):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if record.get("tier") == self.tier and record.get("name") == name:
+                found.append((decode(record["params"]), decode(record["result"])))
+        return found
+
     def _lock_path(self, name: str, params: Mapping[str, Any]) -> Path:
         return self.path(name, params).with_suffix(".lock")
 

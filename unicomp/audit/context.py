@@ -169,6 +169,12 @@ class AuditContext:
                 time.sleep(poll)
         return [results[i] for i in range(len(work))]
 
+    def finished_units(self, name: str) -> list[tuple[dict[str, Any], Any]]:
+        """The units ``name`` a resumable audit finished before, whatever their parameters, as
+        ``(params, result)`` (:meth:`~unicomp.audit.cache.UnitStore.finished`; empty without a store): a check
+        whose configuration grew can continue from them instead of starting over."""
+        return self._units.finished(name) if self._units is not None else []
+
     def _run_unit(self, name: str, params: Mapping[str, Any], compute: Callable[[], Any], position: int) -> Any:
         """:meth:`unit` for the ``position``-th unit the check asks for (its weight in :meth:`plan_units`)."""
         found, result, stored = self._units.load(name, params) if self._units is not None else (False, None, 0.0)

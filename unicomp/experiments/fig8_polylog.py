@@ -38,8 +38,9 @@ from unicomp.numerics.basis import num_moments
 from unicomp.numerics.compress import compress
 from unicomp.numerics.testfunctions import pole_function
 
-__all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "geometric_means", "incomplete",
-           "plot_fig8", "polylog_size", "row_key", "run_fig8", "search_end", "search_of", "sweep_keys", "sweep_row"]
+__all__ = ["REPORTED_FIG8", "RESOLUTION_FLOAT64", "TIERS", "Fig8Config", "by_size", "earlier_search",
+           "geometric_means", "incomplete", "plot_fig8", "polylog_size", "row_key", "run_fig8", "search_end",
+           "search_of", "sweep_keys", "sweep_row"]
 
 #: Reported best errors (paper, Fig. 8, m = 2): d -> (d', error).
 REPORTED_FIG8: dict[int, tuple[int, float]] = {1000: (954, 1e-8), 64000: (2449, 2.6e-12)}
@@ -80,18 +81,25 @@ def polylog_size(d: int, m: int) -> int:
 
 
 def _best_degree(pts: np.ndarray, m: int, size: int, seed: int, max_degree: int, step: int,
-                 patience: int | None, digits: int | None) -> dict[str, Any]:
+                 patience: int | None, digits: int | None,
+                 previous: Sequence[tuple[int, float]] = ()) -> dict[str, Any]:
     """Increase k up to ``max_degree`` (or until ``patience`` degrees in a row bring no new minimum, or the
     error reaches the precision floor, ``saturated``); returns every (k, error) tried, the best, the floor
-    and the resolution (float64: one ulp; ``digits`` digits: :math:`10^{-\text{digits}}`)."""
+    and the resolution (float64: one ulp; ``digits`` digits: :math:`10^{-\text{digits}}`).
+
+    ``previous`` continues a search that stopped at a lower degree cap: its (k, error) pairs are taken as the
+    first steps (each degree's compression depends only on k, so the result is the one a search from k = 1
+    would give)."""
     f = pole_function(m, seed=seed + 1)
     floor = FLOOR_FLOAT64 if digits is None else 10.0 ** (5 - digits)
     resolution = RESOLUTION_FLOAT64 if digits is None else 10.0 ** -digits
-    tried: list[tuple[int, float]] = []
     best_k, best = 0, math.inf
     misses = 0
+    tried = [(int(k), float(e)) for k, e in previous]
+    for k, err in tried:
+        best_k, best, misses = (k, err, 0) if err < best else (best_k, best, misses + 1)
     saturated = False
-    k = 1
+    k = tried[-1][0] + step if tried else 1
     while k <= max_degree and num_moments(m, k) <= size and (patience is None or misses < patience):
         try:
             comp = compress(pts, degree=k, size=size, precision=digits, seed=seed)
@@ -122,18 +130,44 @@ def row_key(cfg: Fig8Config, m: int, j: int, trial: int = 0, *, high_precision: 
             "patience": cfg.patience, "digits": digits}
 
 
-def sweep_row(cfg: Fig8Config, m: int, j: int, trial: int = 0, *, high_precision: bool = False) -> dict[str, Any]:
+def sweep_row(cfg: Fig8Config, m: int, j: int, trial: int = 0, *, high_precision: bool = False,
+              earlier: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]] = ()) -> dict[str, Any]:
     """One row of a sweep (:func:`row_key`): the best degree for dimension ``m`` at the ``j``-th size of
     ``cfg.ds`` (float64) or of ``cfg.hp_ds`` (``hp_digits`` digits), trial ``trial``; rows are independent of
-    one another (:func:`run_fig8`)."""
+    one another (:func:`run_fig8`).
+
+    ``earlier`` holds finished rows as ``(row_key, row)`` pairs (a resumable audit's units): the row of this
+    key at the highest lower degree cap (:func:`earlier_search`) is continued from its last degree instead of
+    searched again from k = 1 -- or taken as it is if its search ended otherwise than at the cap, for it
+    then ends the same way under any higher one."""
     key = row_key(cfg, m, j, trial, high_precision=high_precision)
     d = key["d"]
     size = min(polylog_size(d, m), d)
+    start = earlier_search(key, earlier)
+    if start is not None and search_end(start[1], m, max_degree=start[0], step=key["step"],
+                                        patience=key["patience"]) != "degree cap":
+        return dict(start[1])
     t0 = time.perf_counter()
     res = _best_degree(uniform_cloud(d, m, key["seed"]), m, size, key["seed"], key["max_degree"], key["step"],
-                       key["patience"], key["digits"])
-    res.update(d=d, size=size, trial=trial, seconds=time.perf_counter() - t0)
+                       key["patience"], key["digits"], previous=() if start is None else start[1]["tried"])
+    res.update(d=d, size=size, trial=trial,
+               seconds=time.perf_counter() - t0 + (0.0 if start is None else float(start[1]["seconds"])))
     return res
+
+
+def earlier_search(key: Mapping[str, Any], earlier: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+                   ) -> tuple[int, Mapping[str, Any]] | None:
+    """Among finished ``(row_key, row)`` pairs, the row that differs from ``key`` only by a lower degree cap
+    (the highest such), with its cap; ``None`` if there is none.
+
+    >>> key = {"m": 2, "d": 1000, "max_degree": 40}
+    >>> earlier_search(key, [({"m": 2, "d": 1000, "max_degree": 20}, {"tried": []}),
+    ...                      ({"m": 2, "d": 2000, "max_degree": 30}, {"tried": []})])
+    (20, {'tried': []})
+    """
+    same = [(int(params["max_degree"]), row) for params, row in earlier
+            if {**params, "max_degree": key["max_degree"]} == dict(key) and params["max_degree"] < key["max_degree"]]
+    return max(same, key=lambda found: found[0]) if same else None
 
 
 def sweep_keys(cfg: Fig8Config, *, high_precision: bool) -> list[tuple[int, int, int]]:

@@ -182,7 +182,8 @@ def _sweeps(ctx: AuditContext, fig8: Any) -> dict[str, Any]:
     ctx.plan_units(len(todo), weights=[key["d"] * (MPMATH_COST if hp else 1.0) for hp, *_, key in todo])
     data: dict[str, Any] = {"config": dataclasses.asdict(cfg), "reported": fig8.REPORTED_FIG8, "float64": {},
                             "mpmath": {} if ctx.full else None}
-    rows = ctx.units("row", [(key, partial(fig8.sweep_row, cfg, m, j, t, high_precision=hp))
+    earlier = ctx.finished_units("row")  # rows at a lower degree cap are continued, not searched again
+    rows = ctx.units("row", [(key, partial(fig8.sweep_row, cfg, m, j, t, high_precision=hp, earlier=earlier))
                              for hp, m, j, t, key in todo])
     for (hp, m, *_), row in zip(todo, rows, strict=True):
         data["mpmath" if hp else "float64"].setdefault(f"m={m}", []).append(row)
