@@ -82,6 +82,8 @@ def test_fig8_search_end_names_why_a_row_stopped(monkeypatch: pytest.MonkeyPatch
     assert search_end(full, **(search | {"max_degree": 40})) == "PrecisionError"  # 7 was admissible
     # k = 7 has N_{2,7} = 36 moments: with d' = 35 (and no cap) the next degree is too large for the size
     assert search_end(full | {"size": 35}, **(search | {"max_degree": 40})) == "size"
+    # ... and when the next degree is both above the cap and too large, no higher cap would help: the size
+    assert search_end(full | {"size": 35}, **search) == "size"
     assert search_end(full | {"saturated": True}, **search) == "floor"
 
     def refusing(*args, degree: int, **kwargs):

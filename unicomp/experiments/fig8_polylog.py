@@ -195,10 +195,10 @@ def search_end(row: Mapping[str, Any], m: int, *, max_degree: int, step: int, pa
     """Why the degree search of a row (:func:`sweep_row`) stopped, read from its ``tried`` degrees.
 
     ``"floor"`` (the error reached the precision's floor), ``"patience"`` (``patience`` degrees in a row
-    without a new minimum), ``"degree cap"`` (the next degree is above ``max_degree``), ``"size"`` (the next
-    degree has more moments than ``d'``), or ``"PrecisionError"`` (the next degree's compression refused:
-    the search treats that as the end of the fall, although later degrees may be lower: see
-    :func:`incomplete`).
+    without a new minimum), ``"size"`` (the next degree has more moments than ``d'``), ``"degree cap"`` (the
+    next degree fits ``d'`` but is above ``max_degree``), or ``"PrecisionError"`` (the next degree's
+    compression refused: the search treats that as the end of the fall, although later degrees may be lower:
+    see :func:`incomplete`).
 
     >>> row = {"tried": [(1, 1e-3), (3, 1e-5)], "saturated": False, "size": 100}
     >>> [search_end(row, 1, max_degree=cap, step=2, patience=None) for cap in (40, 4)]
@@ -214,10 +214,10 @@ def search_end(row: Mapping[str, Any], m: int, *, max_degree: int, step: int, pa
         if misses >= patience:
             return "patience"
     following = tried[-1][0] + step if tried else 1
+    if num_moments(m, following) > row["size"]:  # no higher cap would admit it: the size ends the search
+        return "size"
     if following > max_degree:
         return "degree cap"
-    if num_moments(m, following) > row["size"]:
-        return "size"
     return "PrecisionError"
 
 
