@@ -48,7 +48,12 @@ where they would fail.  ``compress`` then stopped refusing such cells (it reduce
 precision) and the three refused rows were recomputed: 3.5e-25 (d = 2000, k = 39), 1.0e-25 (4000, k = 35),
 1.2e-19 (8000, k = 39), slope 6.2 [1.8, 10.7] -- with d = 1000, 2000 and 8000 at the cap (k = 39 of
 ``hp_max_degree`` 40) at their best, so still upper bounds: the next step is a higher cap for m = 2
-(:math:`N_{2,k} \le d'` allows k = 55 at d = 8000).
+(:math:`N_{2,k} \le d'` allows k = 55 at d = 8000).  Its cost, measured (one core, 30 Nov 2026): at
+d = 1000 the one degree left (k = 41, :math:`N = 903` of :math:`d' = 954`) took 21 minutes and lowered the
+error to 3.7e-26 -- too few points for the fine phase's clusters of :math:`N + N/8`, so 46 greedy steps, each
+an Arb null space of a 904 x 903 system at 50 digits -- and d = 2000 fell back to mpmath's Gauss-Jordan at
+k = 41; the four rows to the size limit (k = 41, 45, 49, 55) are a job of many hours, not run.  The rows of
+a higher cap continue these (:func:`~unicomp.experiments.fig8_polylog.earlier_search`).
 """
 
 from __future__ import annotations
