@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from unicomp.audit.checks import _networks as nw
-from unicomp.audit.checks.dlth import shrink_verdict
+from unicomp.audit.checks.dlth import cell_config, shrink_verdict
 from unicomp.audit.checks.fig4 import tolerances
 from unicomp.experiments._common import mean_predictor_loss, moment_error
+from unicomp.experiments.dlth_smooth import TIERS as SMOOTH_TIERS
 from unicomp.experiments.fig4_dlth import REPORTED_FIG4
 from unicomp.numerics import attention, networks
 from unicomp.numerics.attention import CausalAttention
@@ -58,6 +61,17 @@ def test_shrink_verdict_three_ways():
     # halves over the sweep in one seed, doubles in another: cannot decide
     mixed = np.column_stack([np.exp(-x), np.exp(0.5 * x), np.exp(-0.6 * x)])
     assert shrink_verdict(x, mixed, "G")[0][0] == "inconclusive"
+
+
+def test_a_dlth_unit_is_keyed_by_its_own_run_not_the_other_widths():
+    full = SMOOTH_TIERS["full"]
+    fewer = replace(full, widths=full.widths[:-1], seeds=full.seeds[:2])
+    # a tier with more widths or seeds shares the (seed, width) runs it has in common
+    assert cell_config(full, 1, 2000) == cell_config(fewer, 1, 2000)
+    assert cell_config(full, 1, 2000) != cell_config(full, 2, 2000) != cell_config(full, 2, 1000)
+    # the degree sweep runs only at the sweep's width; elsewhere the one degree of the width sweep
+    assert tuple(cell_config(full, 0, full.width).degrees) == tuple(full.degrees)
+    assert tuple(cell_config(full, 0, 1000).degrees) == (full.degree,)
 
 
 def test_moment_error_of_a_compression_is_tiny_and_of_a_subset_is_not():

@@ -29,8 +29,13 @@ analyticity assumption but is what the paper trains, is audited in FIG4 (and FIG
 The authors published no data for this sweep (their Fig. 4 curves are compared in FIG4).
 
 Each (seed, width) pair is one resumable unit (:meth:`~unicomp.audit.context.AuditContext.unit`): the
-experiment run for that seed and width alone (a seed's runs at different widths share nothing).  The full
-tier is the experiment's full configuration with the fields of :data:`CPU_FULL` replaced.
+experiment run for that seed and width alone (a seed's runs at different widths share nothing), keyed by
+that run's own configuration (:func:`cell_config`), so a tier with more widths or seeds keeps the units it
+shares.  The full tier is the experiment's full configuration (widths 1000..16000, 5 seeds).  History: until
+30 Nov 2026 it left out width 16000 on an estimate of two hours per seed; the full run measured 8-10 minutes
+per seed at width 8000, and width 16000 was added: 21-37 minutes per seed (measured, two or three audit
+processes on the two cores); the slope of log G against log d went from -1.52 [-1.56, -1.46] on
+1000..8000 to -1.54 [-1.56, -1.53] on 1000..16000.
 """
 
 from __future__ import annotations
@@ -84,13 +89,6 @@ def shrink_verdict(x: NDArray[np.float64], gaps: NDArray[np.float64], what: str)
     return ("inconclusive", text + "; the interval reaches the threshold: more seeds decide"), fit
 
 
-#: The full tier on two CPU cores: the experiment's full configuration without its widest network, width
-#: 16000.  It was left out on an estimate of two hours per seed; the run of 30 Nov 2026 measured 8-10 minutes
-#: per seed at width 8000 (two audit processes on the two cores), so width 16000 would take about 20 minutes
-#: per seed and fits: the next extension of this tier (it changes the finding's parameters).
-CPU_FULL: dict[str, Any] = {"widths": (1000, 2000, 4000, 8000)}
-
-
 def unit_cost(config: Any, width: int) -> float:
     r"""Relative cost of one (seed, width) unit, for the ETA: the neurons trained -- the original of width d,
     the naive subnetwork and each compression of width :math:`d' = \text{ratio}\cdot d` (one per degree at the
@@ -99,16 +97,21 @@ def unit_cost(config: Any, width: int) -> float:
     return width * (1.0 + (compressions + 1) * config.ratio)
 
 
+def cell_config(config: Any, seed: int, width: int) -> Any:
+    """The configuration of the (seed, width) unit: ``config`` for that seed and width alone (the whole
+    degree sweep at ``config.width``, the sweep's degree elsewhere)."""
+    return replace(config, seeds=(seed,), widths=(width,), width=width,
+                   degrees=config.degrees if width == config.width else (config.degree,))
+
+
 def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str, Any], Any]:
     """Both sweeps of :func:`~unicomp.experiments.dlth_smooth.run_dlth_smooth`, one unit per (seed, width);
     the experiment's data (same fields and shapes) and its figure."""
     from unicomp.experiments._common import torch_threads
 
     def one(seed: int, width: int) -> dict[str, Any]:
-        part = replace(config, seeds=(seed,), widths=(width,), width=width,
-                       degrees=config.degrees if width == config.width else (config.degree,))
         with torch_threads(1):
-            result = smooth.run_dlth_smooth(config=part)
+            result = smooth.run_dlth_smooth(config=cell_config(config, seed, width))
         plt.close(result.figure)
         data, deg = result.data, result.data["degree_sweep"]
         return {"degree_gap": deg["gap"][:, 0], "naive_gap": float(deg["naive_gap"][0]),
@@ -117,8 +120,8 @@ def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str,
 
     pairs = [(int(s), int(w)) for s in config.seeds for w in config.widths]
     ctx.plan_units(len(pairs), weights=[unit_cost(config, w) for _, w in pairs])
-    cells = dict(zip(pairs, ctx.units("cell", [({"seed": s, "width": w, "config": repr(config)}, partial(one, s, w))
-                                               for s, w in pairs]), strict=True))
+    cells = dict(zip(pairs, ctx.units("cell", [({"seed": s, "width": w, "config": repr(cell_config(config, s, w))},
+                                                partial(one, s, w)) for s, w in pairs]), strict=True))
     main = [cells[int(s), config.width] for s in config.seeds]
     data = {
         "config": asdict(config),
@@ -135,8 +138,7 @@ def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str,
 
 def run(ctx: AuditContext) -> None:
     smooth = ctx.require("unicomp.experiments.dlth_smooth")
-    config = (replace(smooth.TIERS["full"], **CPU_FULL) if ctx.full
-              else replace(smooth.TIERS["quick"], device="cpu"))
+    config = smooth.TIERS["full"] if ctx.full else replace(smooth.TIERS["quick"], device="cpu")
     data, figure = sweep(ctx, smooth, config)
     ctx.figure(figure)
     cfg = data["config"]
@@ -168,10 +170,7 @@ def run(ctx: AuditContext) -> None:
                      f"subnetwork {', '.join(f'{g:.2e}' for g in naive)} (per seed)"))
     verdict, caveat, evidence = combine(outcomes, show=len(outcomes))
     scope = ("one training map (SGD, cosine decay) and one readout (outputs on "
-             f"{cfg['n_probe']} probe inputs), tanh only; ReLU is audited in FIG4/FIG7"
-             + (f"; widths up to {max(cfg['widths'])} on two CPU cores (the experiment's full tier adds width "
-                f"{max(smooth.TIERS['full'].widths)}, not run: about 20 minutes per seed by the measured 8-10 minutes "
-                f"per seed at width {max(cfg['widths'])})" if ctx.full else ""))
+             f"{cfg['n_probe']} probe inputs), tanh only; ReLU is audited in FIG4/FIG7")
     if verdict == "holds":
         verdict, caveat = "holds with caveat", scope
     elif verdict in ("holds with caveat", "inconclusive"):
