@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from unicomp.audit.checks import _networks as nw
-from unicomp.audit.checks.dlth import cell_config, shrink_verdict
+from unicomp.audit.checks.dlth import cell_config, cell_key, shrink_verdict
 from unicomp.audit.checks.fig4 import tolerances
 from unicomp.experiments._common import mean_predictor_loss, moment_error
 from unicomp.experiments.dlth_smooth import TIERS as SMOOTH_TIERS
@@ -67,8 +67,8 @@ def test_a_dlth_unit_is_keyed_by_its_own_run_not_the_other_widths():
     full = SMOOTH_TIERS["full"]
     fewer = replace(full, widths=full.widths[:-1], seeds=full.seeds[:2])
     # a tier with more widths or seeds shares the (seed, width) runs it has in common
-    assert cell_config(full, 1, 2000) == cell_config(fewer, 1, 2000)
-    assert cell_config(full, 1, 2000) != cell_config(full, 2, 2000) != cell_config(full, 2, 1000)
+    assert cell_key(full, 1, 2000) == cell_key(fewer, 1, 2000)
+    assert cell_key(full, 1, 2000) != cell_key(full, 2, 2000) != cell_key(full, 2, 1000)
     # the degree sweep runs only at the sweep's width; elsewhere the one degree of the width sweep
     assert tuple(cell_config(full, 0, full.width).degrees) == tuple(full.degrees)
     assert tuple(cell_config(full, 0, 1000).degrees) == (full.degree,)

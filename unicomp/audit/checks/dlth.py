@@ -30,7 +30,7 @@ The authors published no data for this sweep (their Fig. 4 curves are compared i
 
 Each (seed, width) pair is one resumable unit (:meth:`~unicomp.audit.context.AuditContext.unit`): the
 experiment run for that seed and width alone (a seed's runs at different widths share nothing), keyed by
-that run's own configuration (:func:`cell_config`), so a tier with more widths or seeds keeps the units it
+that run's own configuration (:func:`cell_key`), so a tier with more widths or seeds keeps the units it
 shares.  The full tier is the experiment's full configuration (widths 1000..16000, 5 seeds).  History: until
 30 Nov 2026 it left out width 16000 on an estimate of two hours per seed; the full run measured 8-10 minutes
 per seed at width 8000, and width 16000 was added: 21-37 minutes per seed (measured, two or three audit
@@ -104,6 +104,12 @@ def cell_config(config: Any, seed: int, width: int) -> Any:
                    degrees=config.degrees if width == config.width else (config.degree,))
 
 
+def cell_key(config: Any, seed: int, width: int) -> dict[str, Any]:
+    """The stored key of the (seed, width) unit: what its run depends on (:func:`cell_config`), not the tier's
+    other widths or seeds."""
+    return {"seed": seed, "width": width, "config": repr(cell_config(config, seed, width))}
+
+
 def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str, Any], Any]:
     """Both sweeps of :func:`~unicomp.experiments.dlth_smooth.run_dlth_smooth`, one unit per (seed, width);
     the experiment's data (same fields and shapes) and its figure."""
@@ -120,8 +126,8 @@ def sweep(ctx: AuditContext, smooth: ModuleType, config: Any) -> tuple[dict[str,
 
     pairs = [(int(s), int(w)) for s in config.seeds for w in config.widths]
     ctx.plan_units(len(pairs), weights=[unit_cost(config, w) for _, w in pairs])
-    cells = dict(zip(pairs, ctx.units("cell", [({"seed": s, "width": w, "config": repr(cell_config(config, s, w))},
-                                                partial(one, s, w)) for s, w in pairs]), strict=True))
+    cells = dict(zip(pairs, ctx.units("cell", [(cell_key(config, s, w), partial(one, s, w)) for s, w in pairs]),
+                     strict=True))
     main = [cells[int(s), config.width] for s in config.seeds]
     data = {
         "config": asdict(config),
